@@ -1,0 +1,1 @@
+//! Flow-matching schedules, solvers, guidance, timelines and the generation pipeline.

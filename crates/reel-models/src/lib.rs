@@ -1,0 +1,1 @@
+//! DiT, causal video VAE and text encoders; configs, bundles and weight loading.

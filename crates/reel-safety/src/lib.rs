@@ -1,0 +1,1 @@
+//! Prompt moderation, invisible watermark and C2PA provenance.

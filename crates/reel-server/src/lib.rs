@@ -1,0 +1,1 @@
+//! HTTP server speaking the OpenAI videos API, with a persistent job queue.

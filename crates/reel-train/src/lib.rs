@@ -1,0 +1,1 @@
+//! Datasets, training loops and checkpoints for Reel's own models.
