@@ -1,1 +1,3 @@
 //! Flow-matching schedules, solvers, guidance, timelines and the generation pipeline.
+
+pub mod schedulers;

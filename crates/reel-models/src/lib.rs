@@ -1,1 +1,9 @@
 //! DiT, causal video VAE and text encoders; configs, bundles and weight loading.
+//!
+//! Model files follow candle-transformers' shape: a `Config`, `new(cfg, vb)`, `forward`.
+
+pub mod dit;
+pub mod init;
+pub mod nn;
+pub mod ops;
+pub mod vae;

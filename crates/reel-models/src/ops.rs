@@ -1,0 +1,134 @@
+//! Small numerical building blocks shared by the models.
+//!
+//! candle's fused CPU kernels (softmax_last_dim, layer_norm, rms_norm) are fast but have no
+//! backward pass, so each op here picks the fused kernel only when no gradient is being tracked.
+
+use candle_core::{DType, Result, Tensor, D};
+
+/// True when `x` takes part in an autograd graph (training), so only differentiable ops may be used.
+fn tracks_grad(x: &Tensor) -> bool {
+    x.track_op()
+}
+
+/// Softmax over the last dimension.
+pub fn softmax_last_dim(x: &Tensor) -> Result<Tensor> {
+    if tracks_grad(x) {
+        let max = x.max_keepdim(D::Minus1)?;
+        let e = x.broadcast_sub(&max)?.exp()?;
+        e.broadcast_div(&e.sum_keepdim(D::Minus1)?)
+    } else {
+        candle_nn::ops::softmax_last_dim(x)
+    }
+}
+
+/// LayerNorm over the last dimension without affine parameters: `(x - mean) / sqrt(var + eps)`.
+pub fn layer_norm_plain(x: &Tensor, eps: f64) -> Result<Tensor> {
+    let mean = x.mean_keepdim(D::Minus1)?;
+    let xc = x.broadcast_sub(&mean)?;
+    let var = xc.sqr()?.mean_keepdim(D::Minus1)?;
+    xc.broadcast_div(&(var + eps)?.sqrt()?)
+}
+
+/// LayerNorm over the last dimension with weight and bias.
+pub fn layer_norm(x: &Tensor, weight: &Tensor, bias: &Tensor, eps: f64) -> Result<Tensor> {
+    layer_norm_plain(x, eps)?
+        .broadcast_mul(weight)?
+        .broadcast_add(bias)
+}
+
+/// RMSNorm over the last dimension: `x * rsqrt(mean(x^2) + eps) * weight`.
+pub fn rms_norm(x: &Tensor, weight: &Tensor, eps: f64) -> Result<Tensor> {
+    let ms = x.sqr()?.mean_keepdim(D::Minus1)?;
+    x.broadcast_div(&(ms + eps)?.sqrt()?)?.broadcast_mul(weight)
+}
+
+/// GELU with the tanh approximation (`gelu_new` / `gelu(approximate="tanh")`).
+pub fn gelu_tanh(x: &Tensor) -> Result<Tensor> {
+    x.gelu()
+}
+
+/// GELU with the exact erf form.
+pub fn gelu_erf(x: &Tensor) -> Result<Tensor> {
+    x.gelu_erf()
+}
+
+/// Scaled dot-product attention as batched matmuls: `softmax(q kᵀ · scale) v`.
+/// `q: [.., Lq, d]`, `k, v: [.., Lk, d]`. Written as plain matmuls because candle's CPU
+/// flash-attention is far slower here (DESIGN.md).
+pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64) -> Result<Tensor> {
+    let scores = (q.contiguous()?.matmul(&k.t()?.contiguous()?)? * scale)?;
+    softmax_last_dim(&scores)?.matmul(&v.contiguous()?)
+}
+
+/// A linear layer `x Wᵀ + b` for inputs of any rank (candle's Linear needs matching batch dims).
+pub fn linear(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
+    let dims = x.dims().to_vec();
+    let in_dim = *dims.last().unwrap_or(&0);
+    let rows: usize = dims[..dims.len() - 1].iter().product();
+    let y = x.reshape((rows, in_dim))?.matmul(&weight.t()?)?;
+    let y = match bias {
+        Some(b) => y.broadcast_add(b)?,
+        None => y,
+    };
+    let mut out = dims;
+    *out.last_mut().unwrap() = weight.dim(0)?;
+    y.reshape(out)
+}
+
+/// Casts to f32 if needed (all CPU compute is f32; DESIGN.md).
+pub fn to_f32(x: &Tensor) -> Result<Tensor> {
+    if x.dtype() == DType::F32 {
+        Ok(x.clone())
+    } else {
+        x.to_dtype(DType::F32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Var};
+
+    #[test]
+    fn softmax_rows_sum_to_one_and_match_closed_form() -> Result<()> {
+        let x = Tensor::new(&[[0f32, (2f32).ln()], [1.0, 1.0]], &Device::Cpu)?;
+        let fused = softmax_last_dim(&x)?.to_vec2::<f32>()?;
+        assert!((fused[0][0] - 1.0 / 3.0).abs() < 1e-6);
+        assert!((fused[0][1] - 2.0 / 3.0).abs() < 1e-6);
+        assert!((fused[1][0] - 0.5).abs() < 1e-6);
+        // The differentiable path gives the same numbers.
+        let v = Var::from_tensor(&x)?;
+        let composed = softmax_last_dim(v.as_tensor())?.to_vec2::<f32>()?;
+        for (a, b) in fused.iter().flatten().zip(composed.iter().flatten()) {
+            assert!((a - b).abs() < 1e-6);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn rms_and_layer_norm_closed_form() -> Result<()> {
+        let dev = Device::Cpu;
+        let x = Tensor::new(&[[3f32, 4.0]], &dev)?;
+        let w = Tensor::new(&[1f32, 2.0], &dev)?;
+        // rms = sqrt((9+16)/2) = sqrt(12.5)
+        let r = rms_norm(&x, &w, 0.0)?.to_vec2::<f32>()?;
+        let s = 12.5f32.sqrt();
+        assert!((r[0][0] - 3.0 / s).abs() < 1e-6 && (r[0][1] - 8.0 / s).abs() < 1e-6);
+        // mean 3.5, var 0.25 → (-1, 1)
+        let l = layer_norm_plain(&x, 0.0)?.to_vec2::<f32>()?;
+        assert!((l[0][0] + 1.0).abs() < 1e-5 && (l[0][1] - 1.0).abs() < 1e-5);
+        Ok(())
+    }
+
+    #[test]
+    fn linear_handles_any_rank() -> Result<()> {
+        let dev = Device::Cpu;
+        let x = Tensor::ones((2, 3, 4), DType::F32, &dev)?;
+        let w = Tensor::ones((5, 4), DType::F32, &dev)?;
+        let b = Tensor::new(&[1f32, 0., 0., 0., 0.], &dev)?;
+        let y = linear(&x, &w, Some(&b))?;
+        assert_eq!(y.dims(), &[2, 3, 5]);
+        assert_eq!(y.get(1)?.get(2)?.to_vec1::<f32>()?, vec![5., 4., 4., 4., 4.]);
+        Ok(())
+    }
+}
