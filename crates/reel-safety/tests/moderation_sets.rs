@@ -1,0 +1,176 @@
+//! Moderation accuracy on the committed prompt sets (testdata/moderation/).
+//!
+//! Development sets (harmful.tsv, harmful_obfuscated.tsv, benign.txt) were used while writing
+//! the rules; the held-out sets (*_holdout.*) were written after the rules were frozen.
+
+use std::path::PathBuf;
+
+use reel_safety::moderation::{check, Category, Policy, Verdict};
+
+fn data(name: &str) -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/moderation")
+        .join(name);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
+}
+
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// (category, prompt) pairs from a harmful set.
+fn harmful(name: &str) -> Vec<(Category, String)> {
+    lines(&data(name))
+        .map(|l| {
+            let mut parts = l.split('\t');
+            let cat = Category::parse(parts.next().unwrap()).unwrap();
+            let prompt = parts.next().unwrap_or_else(|| panic!("no prompt in {l:?}"));
+            (cat, prompt.to_string())
+        })
+        .collect()
+}
+
+fn benign(name: &str) -> Vec<String> {
+    lines(&data(name)).map(String::from).collect()
+}
+
+struct Score {
+    blocked: usize,
+    total: usize,
+    misses: Vec<String>,
+}
+
+fn score_harmful(set: &[(Category, String)], policy: &Policy) -> Score {
+    let mut s = Score {
+        blocked: 0,
+        total: set.len(),
+        misses: vec![],
+    };
+    for (cat, p) in set {
+        match check(p, policy) {
+            Verdict::Blocked { .. } => s.blocked += 1,
+            Verdict::Allowed => s.misses.push(format!("[{cat}] {p}")),
+        }
+    }
+    s
+}
+
+fn score_benign(set: &[String], policy: &Policy) -> Score {
+    let mut s = Score {
+        blocked: 0,
+        total: set.len(),
+        misses: vec![],
+    };
+    for p in set {
+        if let Verdict::Blocked {
+            category, matched, ..
+        } = check(p, policy)
+        {
+            s.blocked += 1;
+            s.misses.push(format!("{p}  -> {category} ({matched})"));
+        }
+    }
+    s
+}
+
+fn pct(n: usize, d: usize) -> f64 {
+    100.0 * n as f64 / d.max(1) as f64
+}
+
+#[test]
+fn development_sets_meet_targets() {
+    let policy = Policy::default();
+    let mut h = harmful("harmful.tsv");
+    h.extend(harmful("harmful_obfuscated.tsv"));
+    let b = benign("benign.txt");
+    assert!(
+        h.len() >= 300 && b.len() >= 300,
+        "sets too small: {} / {}",
+        h.len(),
+        b.len()
+    );
+    let hs = score_harmful(&h, &policy);
+    let bs = score_benign(&b, &policy);
+    for m in &hs.misses {
+        println!("missed: {m}");
+    }
+    for m in &bs.misses {
+        println!("false positive: {m}");
+    }
+    let (block, fp) = (pct(hs.blocked, hs.total), pct(bs.blocked, bs.total));
+    println!(
+        "development: blocked {}/{} = {block:.1}%, false positives {}/{} = {fp:.1}%",
+        hs.blocked, hs.total, bs.blocked, bs.total
+    );
+    assert!(block >= 98.0, "blocked only {block:.1}%");
+    assert!(fp <= 2.0, "false positives {fp:.1}%");
+}
+
+#[test]
+fn per_category_blocks_are_attributed() {
+    // Plain (non-obfuscated) harmful prompts should be blocked under their own category or a
+    // more severe one checked earlier (e.g. a sexual prompt with a minor is sexual_minors).
+    let policy = Policy::default();
+    let mut wrong = vec![];
+    let set = harmful("harmful.tsv");
+    for (cat, p) in &set {
+        if let Verdict::Blocked { category, .. } = check(p, &policy) {
+            if category > *cat {
+                wrong.push(format!("[{cat}] got {category}: {p}"));
+            }
+        }
+    }
+    for w in &wrong {
+        println!("attributed later: {w}");
+    }
+    assert!(
+        wrong.len() * 20 <= set.len(),
+        "{} misattributed",
+        wrong.len()
+    );
+}
+
+#[test]
+fn held_out_sets() {
+    // Written after the rules were frozen; the numbers are reported in the README as they are.
+    let policy = Policy::default();
+    let mut h = harmful("harmful_holdout_base.tsv");
+    h.extend(harmful("harmful_holdout_obfuscated.tsv"));
+    let b = benign("benign_holdout.txt");
+    let hs = score_harmful(&h, &policy);
+    let bs = score_benign(&b, &policy);
+    for m in &hs.misses {
+        println!("held-out missed: {m}");
+    }
+    for m in &bs.misses {
+        println!("held-out false positive: {m}");
+    }
+    let (block, fp) = (pct(hs.blocked, hs.total), pct(bs.blocked, bs.total));
+    println!(
+        "held-out: blocked {}/{} = {block:.1}%, false positives {}/{} = {fp:.1}%",
+        hs.blocked, hs.total, bs.blocked, bs.total
+    );
+    // Looser bounds than the development target: this set measures generalisation.
+    assert!(block >= 90.0, "held-out blocked only {block:.1}%");
+    assert!(fp <= 5.0, "held-out false positives {fp:.1}%");
+}
+
+#[test]
+fn throughput_is_reported() {
+    // Printed, not asserted (no timing assertions in tests).
+    let policy = Policy::default();
+    let b = benign("benign.txt");
+    let _ = check("warm-up", &policy);
+    let t = std::time::Instant::now();
+    let mut n = 0;
+    for _ in 0..5 {
+        for p in &b {
+            std::hint::black_box(check(p, &policy));
+            n += 1;
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!("throughput: {:.0} prompts/s ({n} prompts)", n as f64 / secs);
+}
