@@ -22,7 +22,11 @@ impl Video {
             bail!("frame rate must be positive, got {fps}");
         }
         let (w, h) = frames[0].dimensions();
-        if let Some((i, f)) = frames.iter().enumerate().find(|(_, f)| f.dimensions() != (w, h)) {
+        if let Some((i, f)) = frames
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.dimensions() != (w, h))
+        {
             bail!(
                 "frame {i} is {}x{} but frame 0 is {w}x{h}",
                 f.width(),
