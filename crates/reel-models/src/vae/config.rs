@@ -1,0 +1,251 @@
+//! `VaeConfig`: the diffusers `AutoencoderKLWan` `config.json`, defaults = Wan2.1 (WAN.md §1.2).
+
+use serde::{Deserialize, Serialize};
+
+/// Wan2.1's published per-channel latent mean (16 channels).
+pub const WAN21_LATENTS_MEAN: [f64; 16] = [
+    -0.7571, -0.7089, -0.9113, 0.1075, -0.1745, 0.9653, -0.1517, 1.5508, 0.4134, -0.0715, 0.5517,
+    -0.3632, -0.1922, -0.9497, 0.2503, -0.2921,
+];
+
+/// Wan2.1's published per-channel latent standard deviation (16 channels).
+pub const WAN21_LATENTS_STD: [f64; 16] = [
+    2.8184, 1.4541, 2.3275, 2.6558, 1.2196, 1.7708, 2.6052, 2.0743, 3.2687, 2.1526, 2.8652, 1.5579,
+    1.6382, 1.1253, 2.8251, 1.9160,
+];
+
+fn d_base_dim() -> usize {
+    96
+}
+fn d_z_dim() -> usize {
+    16
+}
+fn d_dim_mult() -> Vec<usize> {
+    vec![1, 2, 4, 4]
+}
+fn d_num_res_blocks() -> usize {
+    2
+}
+fn d_temperal_downsample() -> Vec<bool> {
+    vec![false, true, true]
+}
+fn d_latents_mean() -> Vec<f64> {
+    WAN21_LATENTS_MEAN.to_vec()
+}
+fn d_latents_std() -> Vec<f64> {
+    WAN21_LATENTS_STD.to_vec()
+}
+fn d_channels() -> usize {
+    3
+}
+fn d_true() -> bool {
+    true
+}
+fn d_scale_t() -> Option<usize> {
+    Some(4)
+}
+fn d_scale_s() -> Option<usize> {
+    Some(8)
+}
+
+/// Configuration of the causal video VAE, field names as in diffusers' `AutoencoderKLWan`
+/// `config.json` (unknown keys such as `_class_name` are ignored). Every field has the Wan2.1
+/// value as its default, so a real Wan2.1 `vae/config.json` parses, and small configs only need
+/// the fields they change (plus `latents_mean`/`latents_std` when `z_dim` is not 16).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VaeConfig {
+    #[serde(default = "d_base_dim")]
+    pub base_dim: usize,
+    /// Decoder width; `None` = `base_dim` (Wan2.1).
+    #[serde(default)]
+    pub decoder_base_dim: Option<usize>,
+    #[serde(default = "d_z_dim")]
+    pub z_dim: usize,
+    #[serde(default = "d_dim_mult")]
+    pub dim_mult: Vec<usize>,
+    #[serde(default = "d_num_res_blocks")]
+    pub num_res_blocks: usize,
+    /// Encoder attention after each resblock at these scales (1.0, 0.5, …); empty in Wan.
+    #[serde(default)]
+    pub attn_scales: Vec<f64>,
+    /// Per down stage (one fewer than `dim_mult`): does it halve time too? (diffusers' spelling)
+    #[serde(default = "d_temperal_downsample")]
+    pub temperal_downsample: Vec<bool>,
+    /// Only 0 is meaningful here (no dropout is applied).
+    #[serde(default)]
+    pub dropout: f64,
+    #[serde(default = "d_latents_mean")]
+    pub latents_mean: Vec<f64>,
+    #[serde(default = "d_latents_std")]
+    pub latents_std: Vec<f64>,
+    /// Wan2.2 residual VAE layout (not supported yet).
+    #[serde(default)]
+    pub is_residual: bool,
+    #[serde(default = "d_channels")]
+    pub in_channels: usize,
+    #[serde(default = "d_channels")]
+    pub out_channels: usize,
+    /// Wan2.2 pixel-unshuffle patch size (not supported yet; `None`/1 = off).
+    #[serde(default)]
+    pub patch_size: Option<usize>,
+    /// Clamp the decoded video to [-1, 1].
+    #[serde(default = "d_true")]
+    pub clip_output: bool,
+    /// Informational in diffusers; checked against the structure when present.
+    #[serde(default = "d_scale_t")]
+    pub scale_factor_temporal: Option<usize>,
+    #[serde(default = "d_scale_s")]
+    pub scale_factor_spatial: Option<usize>,
+}
+
+impl Default for VaeConfig {
+    /// Wan2.1's VAE.
+    fn default() -> Self {
+        Self {
+            base_dim: d_base_dim(),
+            decoder_base_dim: None,
+            z_dim: d_z_dim(),
+            dim_mult: d_dim_mult(),
+            num_res_blocks: d_num_res_blocks(),
+            attn_scales: vec![],
+            temperal_downsample: d_temperal_downsample(),
+            dropout: 0.0,
+            latents_mean: d_latents_mean(),
+            latents_std: d_latents_std(),
+            is_residual: false,
+            in_channels: 3,
+            out_channels: 3,
+            patch_size: None,
+            clip_output: true,
+            scale_factor_temporal: d_scale_t(),
+            scale_factor_spatial: d_scale_s(),
+        }
+    }
+}
+
+impl VaeConfig {
+    /// Wan2.1's VAE (same as `Default`).
+    pub fn wan21() -> Self {
+        Self::default()
+    }
+
+    /// A small Wan2.1-layout VAE with identity latent statistics (mean 0, std 1).
+    pub fn small(
+        base_dim: usize,
+        z_dim: usize,
+        dim_mult: Vec<usize>,
+        num_res_blocks: usize,
+        temperal_downsample: Vec<bool>,
+    ) -> Self {
+        let mut cfg = Self {
+            base_dim,
+            z_dim,
+            dim_mult,
+            num_res_blocks,
+            temperal_downsample,
+            latents_mean: vec![0.0; z_dim],
+            latents_std: vec![1.0; z_dim],
+            ..Self::default()
+        };
+        cfg.scale_factor_temporal = Some(cfg.temporal_compression());
+        cfg.scale_factor_spatial = Some(cfg.spatial_compression());
+        cfg
+    }
+
+    pub fn from_json(text: &str) -> anyhow::Result<Self> {
+        let cfg: Self = serde_json::from_str(text)
+            .map_err(|e| anyhow::anyhow!("VAE config.json does not parse: {e}"))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn decoder_dim(&self) -> usize {
+        self.decoder_base_dim.unwrap_or(self.base_dim)
+    }
+
+    /// Spatial compression: 2^(number of down stages) = 2^(len(dim_mult) − 1).
+    pub fn spatial_compression(&self) -> usize {
+        1 << self.dim_mult.len().saturating_sub(1)
+    }
+
+    /// Temporal compression: 2^(number of stages that also halve time).
+    pub fn temporal_compression(&self) -> usize {
+        1 << self.temperal_downsample.iter().filter(|&&b| b).count()
+    }
+
+    /// Number of video frames decoded from `latent_frames`: 1 + c_t·(T − 1).
+    pub fn video_frames(&self, latent_frames: usize) -> usize {
+        if latent_frames == 0 {
+            0
+        } else {
+            1 + self.temporal_compression() * (latent_frames - 1)
+        }
+    }
+
+    /// Checks that the configuration describes a buildable Wan2.1-layout VAE.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        use anyhow::bail;
+        if self.is_residual {
+            bail!("VAE config: is_residual=true (the Wan2.2 residual VAE) is not supported yet");
+        }
+        if matches!(self.patch_size, Some(p) if p > 1) {
+            bail!("VAE config: patch_size > 1 (Wan2.2 patchified VAE) is not supported yet");
+        }
+        if self.dim_mult.is_empty() || self.dim_mult.contains(&0) {
+            bail!(
+                "VAE config: dim_mult must be non-empty and positive, got {:?}",
+                self.dim_mult
+            );
+        }
+        if self.base_dim == 0 || self.decoder_dim() == 0 || self.z_dim == 0 {
+            bail!("VAE config: base_dim, decoder_base_dim and z_dim must be positive");
+        }
+        if self.in_channels == 0 || self.out_channels == 0 {
+            bail!("VAE config: in_channels and out_channels must be positive");
+        }
+        if self.temperal_downsample.len() + 1 != self.dim_mult.len() {
+            bail!(
+                "VAE config: temperal_downsample has {} entries, expected len(dim_mult) - 1 = {}",
+                self.temperal_downsample.len(),
+                self.dim_mult.len() - 1
+            );
+        }
+        // The decoder's upsamplers halve channels: every stage width after the first must be even.
+        let dd = self.decoder_dim();
+        for &m in &self.dim_mult {
+            if self.dim_mult.len() > 1 && (dd * m) % 2 != 0 {
+                bail!(
+                    "VAE config: decoder width {dd}×{m} must be even (upsamplers halve channels)"
+                );
+            }
+        }
+        if self.latents_mean.len() != self.z_dim || self.latents_std.len() != self.z_dim {
+            bail!(
+                "VAE config: latents_mean/latents_std have {}/{} values, expected z_dim = {}",
+                self.latents_mean.len(),
+                self.latents_std.len(),
+                self.z_dim
+            );
+        }
+        if self.latents_std.iter().any(|&s| s == 0.0 || !s.is_finite()) {
+            bail!("VAE config: latents_std must be finite and non-zero");
+        }
+        if let Some(t) = self.scale_factor_temporal {
+            if t != self.temporal_compression() {
+                bail!(
+                    "VAE config: scale_factor_temporal = {t} but temperal_downsample gives {}",
+                    self.temporal_compression()
+                );
+            }
+        }
+        if let Some(s) = self.scale_factor_spatial {
+            if s != self.spatial_compression() {
+                bail!(
+                    "VAE config: scale_factor_spatial = {s} but dim_mult gives {}",
+                    self.spatial_compression()
+                );
+            }
+        }
+        Ok(())
+    }
+}

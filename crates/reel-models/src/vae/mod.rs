@@ -1,0 +1,376 @@
+//! Causal 3-D video VAE in the Wan2.1 layout (WAN.md §3), with diffusers `AutoencoderKLWan`
+//! weight names so a diffusers `vae/diffusion_pytorch_model.safetensors` loads directly.
+//!
+//! Video `[B, 3, 1+c_t·k, H, W]` in [-1, 1] ⇄ latents `[B, z, 1+k, H/c_s, W/c_s]` with
+//! `c_t = 2^(temporal down stages)`, `c_s = 2^(down stages)` (4 and 8 for Wan2.1).
+//! Decoding exists in a whole-sequence form and a chunked form that carries one small cache per
+//! causal conv, so memory does not grow with video length; the two agree (tests).
+
+mod blocks;
+mod config;
+#[cfg(test)]
+mod tests;
+
+pub use blocks::{
+    AttentionBlock, FeatCache, MidBlock, Resample, ResampleMode, ResidualBlock, RmsNorm,
+};
+pub use config::{VaeConfig, WAN21_LATENTS_MEAN, WAN21_LATENTS_STD};
+
+use anyhow::{bail, Context};
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+
+use crate::conv3d::CausalConv3d;
+use blocks::{cconv, run_conv};
+
+/// One entry of the encoder's flat `down_blocks` list.
+#[derive(Debug, Clone)]
+enum DownLayer {
+    Res(ResidualBlock),
+    Attn(AttentionBlock),
+    Resample(Resample),
+}
+
+/// `Encoder3d`: conv_in → flat down_blocks → mid_block → norm_out, SiLU → conv_out (2·z channels).
+#[derive(Debug, Clone)]
+pub struct Encoder {
+    conv_in: CausalConv3d,
+    down_blocks: Vec<DownLayer>,
+    mid_block: MidBlock,
+    norm_out: RmsNorm,
+    conv_out: CausalConv3d,
+}
+
+impl Encoder {
+    pub fn new(cfg: &VaeConfig, vb: VarBuilder) -> candle_core::Result<Self> {
+        let dim = cfg.base_dim;
+        let mut dims = vec![dim];
+        dims.extend(cfg.dim_mult.iter().map(|m| dim * m));
+        let conv_in = cconv(cfg.in_channels, dims[0], 3, 1, vb.pp("conv_in"))?;
+        let vbd = vb.pp("down_blocks");
+        let mut down_blocks = Vec::new();
+        let mut scale = 1.0f64;
+        let stages = cfg.dim_mult.len();
+        for i in 0..stages {
+            let (mut in_dim, out_dim) = (dims[i], dims[i + 1]);
+            for _ in 0..cfg.num_res_blocks {
+                let n = down_blocks.len();
+                down_blocks.push(DownLayer::Res(ResidualBlock::new(
+                    in_dim,
+                    out_dim,
+                    vbd.pp(n),
+                )?));
+                if cfg.attn_scales.iter().any(|&s| s == scale) {
+                    let n = down_blocks.len();
+                    down_blocks.push(DownLayer::Attn(AttentionBlock::new(out_dim, vbd.pp(n))?));
+                }
+                in_dim = out_dim;
+            }
+            if i + 1 != stages {
+                let mode = if cfg.temperal_downsample[i] {
+                    ResampleMode::Down3d
+                } else {
+                    ResampleMode::Down2d
+                };
+                let n = down_blocks.len();
+                down_blocks.push(DownLayer::Resample(Resample::new(
+                    out_dim,
+                    out_dim,
+                    mode,
+                    vbd.pp(n),
+                )?));
+                scale /= 2.0;
+            }
+        }
+        let top = dims[stages];
+        Ok(Self {
+            conv_in,
+            down_blocks,
+            mid_block: MidBlock::new(top, vb.pp("mid_block"))?,
+            norm_out: RmsNorm::new(top, 3, vb.pp("norm_out"))?,
+            conv_out: cconv(top, 2 * cfg.z_dim, 3, 1, vb.pp("conv_out"))?,
+        })
+    }
+
+    /// Whole-sequence form.
+    pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let mut x = self.conv_in.forward(x)?;
+        for layer in &self.down_blocks {
+            x = match layer {
+                DownLayer::Res(r) => r.forward(&x, None)?,
+                DownLayer::Attn(a) => a.forward(&x)?,
+                DownLayer::Resample(r) => r.forward(&x, None)?,
+            };
+        }
+        let x = self.mid_block.forward(&x, None)?;
+        let x = self.norm_out.forward(&x)?.silu()?;
+        self.conv_out.forward(&x)
+    }
+}
+
+/// One decoder stage: `num_res_blocks + 1` resblocks and an optional upsampler.
+#[derive(Debug, Clone)]
+struct UpBlock {
+    resnets: Vec<ResidualBlock>,
+    upsampler: Option<Resample>,
+}
+
+/// `Decoder3d`: conv_in → mid_block → up_blocks → norm_out, SiLU → conv_out.
+#[derive(Debug, Clone)]
+pub struct Decoder {
+    conv_in: CausalConv3d,
+    mid_block: MidBlock,
+    up_blocks: Vec<UpBlock>,
+    norm_out: RmsNorm,
+    conv_out: CausalConv3d,
+}
+
+impl Decoder {
+    pub fn new(cfg: &VaeConfig, vb: VarBuilder) -> candle_core::Result<Self> {
+        let dim = cfg.decoder_dim();
+        let stages = cfg.dim_mult.len();
+        // [dim·m_last] ++ reversed(dim·m).
+        let mut dims = vec![dim * cfg.dim_mult[stages - 1]];
+        dims.extend(cfg.dim_mult.iter().rev().map(|m| dim * m));
+        let temperal_upsample: Vec<bool> = cfg.temperal_downsample.iter().rev().copied().collect();
+        let conv_in = cconv(cfg.z_dim, dims[0], 3, 1, vb.pp("conv_in"))?;
+        let mid_block = MidBlock::new(dims[0], vb.pp("mid_block"))?;
+        let mut up_blocks = Vec::with_capacity(stages);
+        for i in 0..stages {
+            let vbs = vb.pp("up_blocks").pp(i);
+            // Every stage after the first receives the previous upsampler's halved channels.
+            let mut in_dim = if i > 0 { dims[i] / 2 } else { dims[i] };
+            let out_dim = dims[i + 1];
+            let mut resnets = Vec::with_capacity(cfg.num_res_blocks + 1);
+            for r in 0..=cfg.num_res_blocks {
+                resnets.push(ResidualBlock::new(
+                    in_dim,
+                    out_dim,
+                    vbs.pp("resnets").pp(r),
+                )?);
+                in_dim = out_dim;
+            }
+            let upsampler = if i + 1 != stages {
+                let mode = if temperal_upsample[i] {
+                    ResampleMode::Up3d
+                } else {
+                    ResampleMode::Up2d
+                };
+                Some(Resample::new(
+                    out_dim,
+                    out_dim / 2,
+                    mode,
+                    vbs.pp("upsamplers.0"),
+                )?)
+            } else {
+                None
+            };
+            up_blocks.push(UpBlock { resnets, upsampler });
+        }
+        let last = dims[stages];
+        Ok(Self {
+            conv_in,
+            mid_block,
+            up_blocks,
+            norm_out: RmsNorm::new(last, 3, vb.pp("norm_out"))?,
+            conv_out: cconv(last, cfg.out_channels, 3, 1, vb.pp("conv_out"))?,
+        })
+    }
+
+    /// Whole-sequence form (`cache = None`), or one chunk of a chunked run (chunks in order,
+    /// the first starting at latent frame 0, `cache` rewound by the caller).
+    pub fn forward(
+        &self,
+        x: &Tensor,
+        mut cache: Option<&mut FeatCache>,
+    ) -> candle_core::Result<Tensor> {
+        let mut x = run_conv(&self.conv_in, x, cache.as_deref_mut())?;
+        x = self.mid_block.forward(&x, cache.as_deref_mut())?;
+        for block in &self.up_blocks {
+            for r in &block.resnets {
+                x = r.forward(&x, cache.as_deref_mut())?;
+            }
+            if let Some(up) = &block.upsampler {
+                x = up.forward(&x, cache.as_deref_mut())?;
+            }
+        }
+        let x = self.norm_out.forward(&x)?.silu()?;
+        run_conv(&self.conv_out, &x, cache)
+    }
+}
+
+/// The Wan2.1 causal video VAE (`AutoencoderKLWan`).
+#[derive(Debug, Clone)]
+pub struct Vae {
+    cfg: VaeConfig,
+    encoder: Encoder,
+    quant_conv: CausalConv3d,
+    post_quant_conv: CausalConv3d,
+    decoder: Decoder,
+    latents_mean: Tensor,
+    latents_std: Tensor,
+}
+
+impl Vae {
+    /// Builds the VAE from `cfg`, reading (or, with a `VarMap`, creating) diffusers-named
+    /// weights: `encoder.*`, `quant_conv.*`, `post_quant_conv.*`, `decoder.*`.
+    pub fn new(cfg: &VaeConfig, vb: VarBuilder) -> anyhow::Result<Self> {
+        cfg.validate()?;
+        let z = cfg.z_dim;
+        let encoder = Encoder::new(cfg, vb.pp("encoder")).context("VAE encoder weights")?;
+        let decoder = Decoder::new(cfg, vb.pp("decoder")).context("VAE decoder weights")?;
+        let quant_conv = cconv(2 * z, 2 * z, 1, 0, vb.pp("quant_conv")).context("VAE weights")?;
+        let post_quant_conv = cconv(z, z, 1, 0, vb.pp("post_quant_conv")).context("VAE weights")?;
+        let dev = vb.device();
+        let stat = |v: &[f64]| -> candle_core::Result<Tensor> {
+            Tensor::from_iter(v.iter().map(|&x| x as f32), dev)?.reshape((1, z, 1, 1, 1))
+        };
+        Ok(Self {
+            cfg: cfg.clone(),
+            encoder,
+            quant_conv,
+            post_quant_conv,
+            decoder,
+            latents_mean: stat(&cfg.latents_mean)?,
+            latents_std: stat(&cfg.latents_std)?,
+        })
+    }
+
+    pub fn config(&self) -> &VaeConfig {
+        &self.cfg
+    }
+
+    pub fn device(&self) -> &Device {
+        self.latents_mean.device()
+    }
+
+    /// Checks a video `[B, C, T, H, W]` against the encoder's requirements.
+    fn check_video(&self, x: &Tensor) -> anyhow::Result<()> {
+        let dims = x.dims();
+        if dims.len() != 5 {
+            bail!("VAE encode: expected a [B, C, T, H, W] video tensor, got shape {dims:?}");
+        }
+        let (c, t, h, w) = (dims[1], dims[2], dims[3], dims[4]);
+        if c != self.cfg.in_channels {
+            bail!(
+                "VAE encode: video has {c} channels, the VAE expects {}",
+                self.cfg.in_channels
+            );
+        }
+        let ct = self.cfg.temporal_compression();
+        if t == 0 || (t - 1) % ct != 0 {
+            bail!(
+                "VAE encode: frame count must be 1 + {ct}·k (1, {}, {}, …), got {t}",
+                1 + ct,
+                1 + 2 * ct
+            );
+        }
+        let cs = self.cfg.spatial_compression();
+        if h == 0 || w == 0 || h % cs != 0 || w % cs != 0 {
+            bail!("VAE encode: height and width must be positive multiples of {cs}, got {h}×{w}");
+        }
+        if x.dtype() != DType::F32 {
+            bail!("VAE encode: expected f32 video, got {:?}", x.dtype());
+        }
+        Ok(())
+    }
+
+    /// Raw encoder output split into (mu, logvar), each `[B, z, 1+(T−1)/c_t, H/c_s, W/c_s]`.
+    pub fn encode_dist(&self, video: &Tensor) -> anyhow::Result<(Tensor, Tensor)> {
+        self.check_video(video)?;
+        let h = self.encoder.forward(video)?;
+        let h = self.quant_conv.forward(&h)?;
+        let z = self.cfg.z_dim;
+        Ok((h.narrow(1, 0, z)?, h.narrow(1, z, z)?))
+    }
+
+    /// Video `[B, C, T, H, W]` in [-1, 1] → un-normalised latent mean (what pipelines use).
+    pub fn encode(&self, video: &Tensor) -> anyhow::Result<Tensor> {
+        Ok(self.encode_dist(video)?.0)
+    }
+
+    /// `(mu − mean) / std` per channel: the latents the DiT sees.
+    pub fn normalize(&self, mu: &Tensor) -> anyhow::Result<Tensor> {
+        self.check_latents(mu, "normalize")?;
+        Ok(mu
+            .broadcast_sub(&self.latents_mean)?
+            .broadcast_div(&self.latents_std)?)
+    }
+
+    /// `z · std + mean` per channel: inverse of [`normalize`](Self::normalize).
+    pub fn denormalize(&self, z: &Tensor) -> anyhow::Result<Tensor> {
+        self.check_latents(z, "denormalize")?;
+        Ok(z.broadcast_mul(&self.latents_std)?
+            .broadcast_add(&self.latents_mean)?)
+    }
+
+    fn check_latents(&self, z: &Tensor, what: &str) -> anyhow::Result<()> {
+        let dims = z.dims();
+        if dims.len() != 5 || dims[1] != self.cfg.z_dim || dims[2] == 0 {
+            bail!(
+                "VAE {what}: expected latents [B, {}, T, h, w] with T ≥ 1, got shape {dims:?}",
+                self.cfg.z_dim
+            );
+        }
+        if z.dtype() != DType::F32 {
+            bail!("VAE {what}: expected f32 latents, got {:?}", z.dtype());
+        }
+        Ok(())
+    }
+
+    fn finish(&self, x: Tensor) -> anyhow::Result<Tensor> {
+        Ok(if self.cfg.clip_output {
+            x.clamp(-1f32, 1f32)?
+        } else {
+            x
+        })
+    }
+
+    /// Un-normalised latents `[B, z, T', h, w]` → video `[B, C, 1+c_t·(T'−1), c_s·h, c_s·w]`
+    /// (clamped to [-1, 1] when `clip_output`), whole-sequence form.
+    pub fn decode(&self, z: &Tensor) -> anyhow::Result<Tensor> {
+        self.check_latents(z, "decode")?;
+        let x = self.post_quant_conv.forward(z)?;
+        self.finish(self.decoder.forward(&x, None)?)
+    }
+
+    /// As [`decode`](Self::decode), `latent_frames_per_chunk` latent frames at a time, handing
+    /// each chunk of video frames to `sink` in order; memory stays bounded by the chunk size.
+    pub fn decode_stream(
+        &self,
+        z: &Tensor,
+        latent_frames_per_chunk: usize,
+        mut sink: impl FnMut(Tensor) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        self.check_latents(z, "decode")?;
+        if latent_frames_per_chunk == 0 {
+            bail!("VAE decode: latent_frames_per_chunk must be at least 1");
+        }
+        let t = z.dim(2)?;
+        let mut cache = FeatCache::new();
+        let mut start = 0;
+        while start < t {
+            let n = latent_frames_per_chunk.min(t - start);
+            let chunk = self.post_quant_conv.forward(&z.narrow(2, start, n)?)?;
+            cache.rewind();
+            let out = self.decoder.forward(&chunk, Some(&mut cache))?;
+            sink(self.finish(out)?)?;
+            start += n;
+        }
+        Ok(())
+    }
+
+    /// Chunked decode collected into one tensor; equals [`decode`](Self::decode).
+    pub fn decode_chunked(
+        &self,
+        z: &Tensor,
+        latent_frames_per_chunk: usize,
+    ) -> anyhow::Result<Tensor> {
+        let mut parts = Vec::new();
+        self.decode_stream(z, latent_frames_per_chunk, |x| {
+            parts.push(x);
+            Ok(())
+        })?;
+        Ok(Tensor::cat(&parts, 2)?)
+    }
+}

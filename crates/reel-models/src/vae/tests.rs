@@ -1,0 +1,276 @@
+use super::*;
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{VarBuilder, VarMap};
+
+fn randn(shape: &[usize]) -> Tensor {
+    Tensor::randn(0f32, 1.0, shape, &Device::Cpu).unwrap()
+}
+
+fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
+    assert_eq!(a.dims(), b.dims());
+    (a - b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
+}
+
+/// 8× spatial, 4× temporal like Wan2.1, but 4 channels wide.
+fn tiny_cfg() -> VaeConfig {
+    VaeConfig::small(4, 3, vec![1, 2, 2, 2], 1, vec![false, true, true])
+}
+
+fn random_vae(cfg: &VaeConfig) -> (VarMap, Vae) {
+    let vm = VarMap::new();
+    let vb = VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu);
+    let vae = Vae::new(cfg, vb).unwrap();
+    (vm, vae)
+}
+
+#[test]
+fn encode_shapes_and_frame_rules() {
+    let (_vm, vae) = random_vae(&tiny_cfg());
+    let mu = vae.encode(&randn(&[1, 3, 17, 16, 24])).unwrap();
+    assert_eq!(mu.dims(), &[1, 3, 5, 2, 3]);
+    let (mu1, logvar1) = vae.encode_dist(&randn(&[2, 3, 1, 8, 8])).unwrap();
+    assert_eq!(mu1.dims(), &[2, 3, 1, 1, 1]);
+    assert_eq!(logvar1.dims(), &[2, 3, 1, 1, 1]);
+    // Frame counts other than 1 + 4k, and sizes not a multiple of 8, are errors.
+    for bad in [
+        [1, 3, 16, 8, 8],
+        [1, 3, 0, 8, 8],
+        [1, 3, 5, 12, 8],
+        [1, 4, 5, 8, 8],
+    ] {
+        let err = vae.encode(&randn(&bad)).unwrap_err().to_string();
+        assert!(err.contains("VAE encode"), "{err}");
+    }
+    assert!(vae.encode(&randn(&[3, 5, 8, 8])).is_err());
+}
+
+#[test]
+fn encoder_is_causal_in_time() {
+    // Latent frame 0 depends on video frame 0 only; latent frame 1 on frames 0..=4.
+    let (_vm, vae) = random_vae(&tiny_cfg());
+    let x = randn(&[1, 3, 9, 8, 8]);
+    let mu = vae.encode(&x).unwrap();
+    let tail = randn(&[1, 3, 4, 8, 8]);
+    let x2 = Tensor::cat(&[x.narrow(2, 0, 5).unwrap(), tail], 2).unwrap();
+    let mu2 = vae.encode(&x2).unwrap();
+    assert!(max_diff(&mu.narrow(2, 0, 2).unwrap(), &mu2.narrow(2, 0, 2).unwrap()) < 1e-6);
+    assert!(max_diff(&mu.narrow(2, 2, 1).unwrap(), &mu2.narrow(2, 2, 1).unwrap()) > 1e-6);
+}
+
+#[test]
+fn decode_shapes_and_clamp() {
+    let (_vm, vae) = random_vae(&tiny_cfg());
+    let out = vae.decode(&randn(&[1, 3, 5, 2, 3])).unwrap();
+    assert_eq!(out.dims(), &[1, 3, 17, 16, 24]);
+    let one = vae
+        .decode(&(randn(&[2, 3, 1, 1, 1]) * 50.0).unwrap())
+        .unwrap();
+    assert_eq!(one.dims(), &[2, 3, 1, 8, 8]);
+    for t in [&out, &one] {
+        let v: Vec<f32> = t.flatten_all().unwrap().to_vec1().unwrap();
+        assert!(v.iter().all(|x| (-1.0..=1.0).contains(x)));
+    }
+    assert!(vae.decode(&randn(&[1, 4, 2, 2, 2])).is_err());
+    assert!(vae.decode_chunked(&randn(&[1, 3, 2, 2, 2]), 0).is_err());
+}
+
+#[test]
+fn chunked_decode_equals_whole_decode() {
+    // Two configs: Wan2.1-like structure, and one with a temporal upsampler in the last stage
+    // and 2 resblocks per stage.
+    let cfgs = [
+        tiny_cfg(),
+        VaeConfig::small(6, 4, vec![1, 2, 2], 2, vec![true, true]),
+    ];
+    for cfg in cfgs {
+        let (_vm, vae) = random_vae(&cfg);
+        let z = randn(&[1, cfg.z_dim, 5, 2, 2]);
+        let whole = vae.decode(&z).unwrap();
+        assert_eq!(whole.dim(2).unwrap(), cfg.video_frames(5));
+        for chunk in [1, 2, 3, 5] {
+            let chunked = vae.decode_chunked(&z, chunk).unwrap();
+            let d = max_diff(&whole, &chunked);
+            assert!(d < 1e-5, "chunk {chunk}: {d}");
+        }
+    }
+}
+
+#[test]
+fn gradients_reach_every_parameter() {
+    let cfg = VaeConfig::small(4, 3, vec![1, 2], 1, vec![true]);
+    let (vm, vae) = random_vae(&cfg);
+    let x = randn(&[2, 3, 3, 8, 8]).tanh().unwrap();
+    let (mu, logvar) = vae.encode_dist(&x).unwrap();
+    let rec = vae.decode(&mu).unwrap();
+    let loss = ((rec - &x).unwrap().sqr().unwrap().mean_all().unwrap()
+        + logvar.sqr().unwrap().mean_all().unwrap())
+    .unwrap();
+    let grads = loss.backward().unwrap();
+    let vars = vm.data().lock().unwrap();
+    assert!(!vars.is_empty());
+    for (name, var) in vars.iter() {
+        let g = grads
+            .get(var.as_tensor())
+            .unwrap_or_else(|| panic!("no gradient for {name}"));
+        let v: Vec<f32> = g.flatten_all().unwrap().to_vec1().unwrap();
+        assert!(
+            v.iter().all(|x| x.is_finite()),
+            "non-finite gradient for {name}"
+        );
+        assert!(v.iter().any(|&x| x != 0.0), "zero gradient for {name}");
+    }
+}
+
+#[test]
+fn normalize_and_denormalize_are_inverse() {
+    let mut cfg = tiny_cfg();
+    cfg.latents_mean = vec![0.5, -1.25, 2.0];
+    cfg.latents_std = vec![2.0, 0.25, 1.5];
+    let (_vm, vae) = random_vae(&cfg);
+    let mu = randn(&[2, 3, 2, 2, 2]);
+    let z = vae.normalize(&mu).unwrap();
+    // Closed form for channel 1: (mu + 1.25) / 0.25.
+    let want = ((mu.narrow(1, 1, 1).unwrap() + 1.25).unwrap() / 0.25).unwrap();
+    assert!(max_diff(&z.narrow(1, 1, 1).unwrap(), &want) < 1e-5);
+    assert!(max_diff(&vae.denormalize(&z).unwrap(), &mu) < 1e-5);
+    assert!(vae.normalize(&randn(&[2, 4, 2, 2, 2])).is_err());
+}
+
+#[test]
+fn diffusers_config_parses_with_wan21_defaults() {
+    let json = r#"{
+      "_class_name": "AutoencoderKLWan", "_diffusers_version": "0.33.0",
+      "attn_scales": [], "base_dim": 96, "dim_mult": [1, 2, 4, 4], "dropout": 0.0,
+      "latents_mean": [-0.7571,-0.7089,-0.9113,0.1075,-0.1745,0.9653,-0.1517,1.5508,0.4134,-0.0715,0.5517,-0.3632,-0.1922,-0.9497,0.2503,-0.2921],
+      "latents_std": [2.8184,1.4541,2.3275,2.6558,1.2196,1.7708,2.6052,2.0743,3.2687,2.1526,2.8652,1.5579,1.6382,1.1253,2.8251,1.916],
+      "num_res_blocks": 2, "temperal_downsample": [false, true, true], "z_dim": 16
+    }"#;
+    let cfg = VaeConfig::from_json(json).unwrap();
+    assert_eq!(cfg, VaeConfig::wan21());
+    assert_eq!(
+        (cfg.spatial_compression(), cfg.temporal_compression()),
+        (8, 4)
+    );
+    assert_eq!(cfg.video_frames(21), 81);
+    let cfg = VaeConfig::from_json("{}").unwrap();
+    assert_eq!(cfg, VaeConfig::wan21());
+    let err = VaeConfig::from_json(r#"{"is_residual": true}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is_residual"), "{err}");
+    let err = VaeConfig::from_json(r#"{"z_dim": 8}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("latents_mean"), "{err}");
+    let err = VaeConfig::from_json(r#"{"temperal_downsample": [true]}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("temperal_downsample"), "{err}");
+}
+
+#[test]
+fn weight_names_follow_diffusers_layout() {
+    // Wan2.1's structure (dim_mult [1,2,4,4], 2 resblocks) at a quarter-width base_dim.
+    let cfg = VaeConfig {
+        base_dim: 4,
+        ..VaeConfig::wan21()
+    };
+    let (vm, _vae) = random_vae(&cfg);
+    let vars = vm.data().lock().unwrap();
+    let shape = |k: &str| -> Vec<usize> {
+        vars.get(k)
+            .unwrap_or_else(|| panic!("missing {k}"))
+            .as_tensor()
+            .dims()
+            .to_vec()
+    };
+    // Encoder flat list: 0,1 res; 2 down2d; 3 res(4→8) 4 res; 5 down3d; 6 res(8→16) 7; 8 down3d; 9, 10.
+    assert_eq!(shape("encoder.conv_in.weight"), [4, 3, 3, 3, 3]);
+    assert_eq!(shape("encoder.down_blocks.0.norm1.gamma"), [4, 1, 1, 1]);
+    assert_eq!(
+        shape("encoder.down_blocks.2.resample.1.weight"),
+        [4, 4, 3, 3]
+    );
+    assert!(!vars.contains_key("encoder.down_blocks.2.time_conv.weight"));
+    assert_eq!(
+        shape("encoder.down_blocks.3.conv_shortcut.weight"),
+        [8, 4, 1, 1, 1]
+    );
+    assert_eq!(
+        shape("encoder.down_blocks.5.time_conv.weight"),
+        [8, 8, 3, 1, 1]
+    );
+    assert_eq!(
+        shape("encoder.down_blocks.8.time_conv.weight"),
+        [16, 16, 3, 1, 1]
+    );
+    assert_eq!(
+        shape("encoder.down_blocks.10.conv2.weight"),
+        [16, 16, 3, 3, 3]
+    );
+    assert!(!vars.contains_key("encoder.down_blocks.11.conv1.weight"));
+    assert_eq!(
+        shape("encoder.mid_block.attentions.0.to_qkv.weight"),
+        [48, 16, 1, 1]
+    );
+    assert_eq!(
+        shape("encoder.mid_block.attentions.0.norm.gamma"),
+        [16, 1, 1]
+    );
+    assert_eq!(shape("encoder.mid_block.resnets.1.conv1.bias"), [16]);
+    assert_eq!(shape("encoder.conv_out.weight"), [32, 16, 3, 3, 3]);
+    assert_eq!(shape("quant_conv.weight"), [32, 32, 1, 1, 1]);
+    assert_eq!(shape("post_quant_conv.weight"), [16, 16, 1, 1, 1]);
+    // Decoder: dims [16, 16, 16, 8, 4].
+    assert_eq!(shape("decoder.conv_in.weight"), [16, 16, 3, 3, 3]);
+    assert_eq!(
+        shape("decoder.mid_block.attentions.0.proj.weight"),
+        [16, 16, 1, 1]
+    );
+    assert_eq!(
+        shape("decoder.up_blocks.0.resnets.2.conv2.weight"),
+        [16, 16, 3, 3, 3]
+    );
+    assert_eq!(
+        shape("decoder.up_blocks.0.upsamplers.0.time_conv.weight"),
+        [32, 16, 3, 1, 1]
+    );
+    assert_eq!(
+        shape("decoder.up_blocks.0.upsamplers.0.resample.1.weight"),
+        [8, 16, 3, 3]
+    );
+    assert_eq!(
+        shape("decoder.up_blocks.1.resnets.0.conv_shortcut.weight"),
+        [16, 8, 1, 1, 1]
+    );
+    assert_eq!(
+        shape("decoder.up_blocks.1.upsamplers.0.time_conv.weight"),
+        [32, 16, 3, 1, 1]
+    );
+    assert_eq!(
+        shape("decoder.up_blocks.2.resnets.0.conv1.weight"),
+        [8, 8, 3, 3, 3]
+    );
+    assert!(!vars.contains_key("decoder.up_blocks.2.upsamplers.0.time_conv.weight"));
+    assert_eq!(
+        shape("decoder.up_blocks.2.upsamplers.0.resample.1.weight"),
+        [4, 8, 3, 3]
+    );
+    assert!(!vars.contains_key("decoder.up_blocks.3.resnets.0.conv_shortcut.weight"));
+    assert_eq!(
+        shape("decoder.up_blocks.3.resnets.2.conv1.weight"),
+        [4, 4, 3, 3, 3]
+    );
+    assert!(!vars.contains_key("decoder.up_blocks.3.upsamplers.0.resample.1.weight"));
+    assert_eq!(shape("decoder.norm_out.gamma"), [4, 1, 1, 1]);
+    assert_eq!(shape("decoder.conv_out.weight"), [3, 4, 3, 3, 3]);
+}
