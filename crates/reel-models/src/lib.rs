@@ -2,6 +2,7 @@
 //!
 //! Model files follow candle-transformers' shape: a `Config`, `new(cfg, vb)`, `forward`.
 
+pub mod conv3d;
 pub mod dit;
 pub mod init;
 pub mod nn;
