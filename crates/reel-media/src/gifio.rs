@@ -69,7 +69,7 @@ pub fn encode(video: &Video, metadata: Option<&str>) -> Result<Vec<u8>> {
                     f.dispose = gif::DisposalMethod::Keep;
                     f
                 }
-                None => gif::Frame::from_rgb_speed(w as u16, h as u16, frame.as_raw(), 10),
+                None => gif::Frame::from_rgb_speed(w as u16, h as u16, frame.as_raw(), 3),
             };
             gf.delay = delay;
             enc.write_frame(&gf).map_err(err)?;

@@ -2,7 +2,7 @@
 //! decode with openh264 (B-frames included).
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
@@ -10,7 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use openh264::decoder::{Decoder, DecoderConfig, Flush};
 use openh264::encoder::{
     BitRate, Encoder, EncoderConfig, FrameRate, FrameType, IntraFramePeriod, QpRange,
-    RateControlMode, UsageType, VuiConfig,
+    RateControlMode, VuiConfig,
 };
 use openh264::formats::{YUVBuffer, YUVSource};
 use openh264::OpenH264API;
@@ -45,7 +45,6 @@ pub fn encode(video: &Video, opts: &WriteOptions) -> Result<Vec<u8>> {
         // Every input frame must become a sample, or frame count and timing break.
         .skip_frames(false)
         .max_frame_rate(FrameRate::from_hz(fps as f32))
-        .usage_type(UsageType::CameraVideoNonRealTime)
         .vui(VuiConfig::bt601())
         // A keyframe about every two seconds keeps seeking cheap.
         .intra_frame_period(IntraFramePeriod::from_num_frames(
@@ -261,9 +260,48 @@ pub struct Mp4Header {
 
 type Reader = mp4::Mp4Reader<BufReader<File>>;
 
+/// Walks the top-level box headers so a truncated file is caught before any sample is read
+/// (the `mp4` crate only checks box sizes against the whole file size).
+fn check_top_level(file: &mut File, len: u64) -> Result<()> {
+    let mut pos = 0u64;
+    while pos < len {
+        if len - pos < 8 {
+            bail!("truncated: {} stray bytes at the end", len - pos);
+        }
+        file.seek(SeekFrom::Start(pos))?;
+        let mut h = [0u8; 16];
+        file.read_exact(&mut h[..8])?;
+        let kind = String::from_utf8_lossy(&h[4..8]).into_owned();
+        let size = match u32::from_be_bytes(h[..4].try_into().unwrap()) {
+            0 => len - pos,
+            1 => {
+                if len - pos < 16 {
+                    bail!("truncated inside the header of box '{kind}'");
+                }
+                file.read_exact(&mut h[8..16])?;
+                u64::from_be_bytes(h[8..16].try_into().unwrap())
+            }
+            s => s as u64,
+        };
+        if size < 8 {
+            bail!("corrupt: box '{kind}' at byte {pos} has size {size}");
+        }
+        if size > len - pos {
+            bail!(
+                "truncated: box '{kind}' at byte {pos} needs {size} bytes but the file ends {} bytes later",
+                len - pos
+            );
+        }
+        pos += size;
+    }
+    file.seek(SeekFrom::Start(0))?;
+    Ok(())
+}
+
 fn open(path: &Path) -> Result<(Reader, u32, Mp4Header)> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let size = file.metadata()?.len();
+    check_top_level(&mut file, size)?;
     let reader = catch_unwind(AssertUnwindSafe(|| {
         mp4::Mp4Reader::read_header(BufReader::new(file), size)
     }))

@@ -172,8 +172,9 @@ fn parse_header(line: &[u8]) -> Result<Header> {
         bail!("unsupported Y4M frame size {width}x{height}");
     }
     let fps = fps.ok_or_else(|| anyhow!("Y4M header has no frame rate"))?;
-    let (base, depth) = match cs.split_once('p') {
-        Some((b, d)) if cs != "420paldv" => (
+    // A bit depth is a trailing `p<digits>` (420p10); `420jpeg`/`420paldv` have none.
+    let (base, depth) = match cs.rsplit_once('p') {
+        Some((b, d)) if !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()) => (
             b.to_string(),
             d.parse::<u32>()
                 .map_err(|_| anyhow!("unsupported Y4M colour space C{cs}"))?,
