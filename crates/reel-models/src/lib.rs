@@ -2,9 +2,11 @@
 //!
 //! Model files follow candle-transformers' shape: a `Config`, `new(cfg, vb)`, `forward`.
 
+pub mod bundle;
 pub mod conv3d;
 pub mod dit;
 pub mod init;
 pub mod nn;
 pub mod ops;
+pub mod text;
 pub mod vae;

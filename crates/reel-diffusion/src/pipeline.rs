@@ -1,0 +1,272 @@
+//! The sampling loop every mode shares: a `Timeline` in, a decoded video out.
+//!
+//! Known frames are encoded once; pinned ones (strength 1) enter each step clean with timestep 0
+//! on their tokens (or re-noised to the current level, for models not trained that way); soft ones
+//! (strength < 1) set where sampling starts, as in video-to-video (WAN.md §6.3).
+
+use crate::frames::{frames_to_tensor, tensor_to_frames};
+use crate::noise::gaussian;
+use crate::schedulers::{build_scheduler, scale_noise, strength_begin_index, SolverKind};
+use crate::timeline::{latent_frame_span, Timeline};
+use anyhow::{bail, Context, Result};
+use candle_core::{Device, Tensor};
+use reel_media::Video;
+use reel_models::bundle::{Bundle, Conditioning};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SamplerSettings {
+    pub steps: usize,
+    pub guidance: f64,
+    pub shift: f64,
+    pub solver: SolverKind,
+    pub seed: u64,
+}
+
+/// Reported after every denoising step.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub step: usize,
+    pub total: usize,
+}
+
+#[derive(Default)]
+pub struct GenerateOptions<'a> {
+    /// Starting noise instead of the seeded one (reproducing an outside reference run).
+    pub init_latents: Option<Tensor>,
+    /// Keep the latents after every step.
+    pub record_trace: bool,
+    pub progress: Option<&'a mut dyn FnMut(Progress)>,
+    /// Checked between steps; when set, generation stops with an error.
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+pub struct Generation {
+    pub video: Video,
+    /// Final latents (normalised), `[1, C, T, h, w]`.
+    pub latents: Tensor,
+    /// Latents after each step when requested.
+    pub trace: Vec<Tensor>,
+    /// Prompt and negative-prompt embeddings `[2, S, D]`.
+    pub prompt_embeds: Tensor,
+}
+
+/// Latent-space picture of a timeline: which latent frames are pinned and the encoded content.
+struct LatentPlan {
+    /// Encoded hold-filled canvas `[1, C, T, h, w]` (normalised), if anything is known.
+    known: Option<Tensor>,
+    /// Per latent frame: pinned (strength 1).
+    pinned: Vec<bool>,
+    /// Lowest strength below 1 among soft known frames, if any.
+    soft_strength: Option<f32>,
+}
+
+/// Latent frames needed for `frames` video frames (rounded up to the VAE's 1 + tf·k).
+pub fn latent_frames_for(frames: usize, tf: usize) -> usize {
+    1 + (frames.saturating_sub(1)).div_ceil(tf)
+}
+
+pub fn check_size(bundle: &Bundle, width: u32, height: u32, frames: usize) -> Result<()> {
+    let m = bundle.config.size_multiple();
+    if width == 0 || height == 0 || width % m != 0 || height % m != 0 {
+        bail!("size {width}x{height} is not a positive multiple of {m} (this model's VAE compression × patch)");
+    }
+    if frames == 0 {
+        bail!("the video needs at least one frame");
+    }
+    Ok(())
+}
+
+fn plan(bundle: &Bundle, tl: &Timeline, t_lat: usize, dev: &Device) -> Result<LatentPlan> {
+    let tf = bundle.vae.config().temporal_compression();
+    let known = tl.known_frames();
+    let mut pinned = vec![false; t_lat];
+    let mut soft_strength: Option<f32> = None;
+    for (k, pin) in pinned.iter_mut().enumerate() {
+        for i in latent_frame_span(k, tf) {
+            if let Some(Some((_, s))) = known.get(i) {
+                if *s >= 1.0 {
+                    *pin = true;
+                } else if *s > 0.0 {
+                    soft_strength = Some(soft_strength.map_or(*s, |m| m.min(*s)));
+                }
+            }
+        }
+    }
+    let Some(mut canvas) = tl.hold_filled_canvas() else {
+        return Ok(LatentPlan {
+            known: None,
+            pinned,
+            soft_strength,
+        });
+    };
+    // Pad to the full 1 + tf·(T−1) frames the VAE needs, holding the last frame.
+    let full = 1 + tf * (t_lat - 1);
+    while canvas.len() < full {
+        canvas.push(canvas[canvas.len() - 1].clone());
+    }
+    let mu = bundle
+        .vae
+        .encode(&frames_to_tensor(&canvas, dev)?)
+        .context("encoding the known frames")?;
+    Ok(LatentPlan {
+        known: Some(bundle.vae.normalize(&mu)?),
+        pinned,
+        soft_strength,
+    })
+}
+
+/// Replaces latent frames where `mask[k]` with `value`'s frames.
+fn write_frames(x: &Tensor, value: &Tensor, mask: &[bool]) -> Result<Tensor> {
+    if !mask.iter().any(|m| *m) {
+        return Ok(x.clone());
+    }
+    let parts = (0..mask.len())
+        .map(|k| {
+            if mask[k] {
+                value.narrow(2, k, 1)
+            } else {
+                x.narrow(2, k, 1)
+            }
+        })
+        .collect::<candle_core::Result<Vec<_>>>()?;
+    Ok(Tensor::cat(&parts, 2)?)
+}
+
+pub fn generate(
+    bundle: &Bundle,
+    tl: &Timeline,
+    settings: &SamplerSettings,
+    mut opts: GenerateOptions,
+) -> Result<Generation> {
+    check_size(bundle, tl.width, tl.height, tl.frames)?;
+    let dev = bundle.vae.device().clone();
+    let vae_cfg = bundle.vae.config();
+    let (tf, sf) = (
+        vae_cfg.temporal_compression(),
+        vae_cfg.spatial_compression(),
+    );
+    let t_lat = latent_frames_for(tl.frames, tf);
+    let shape = [
+        1,
+        vae_cfg.z_dim,
+        t_lat,
+        tl.height as usize / sf,
+        tl.width as usize / sf,
+    ];
+
+    let prompt_embeds = bundle
+        .text
+        .encode(&[tl.prompt.as_str(), tl.negative_prompt.as_str()])?;
+    let cond = prompt_embeds.narrow(0, 0, 1)?;
+
+    let noise = match opts.init_latents.take() {
+        Some(x) if x.dims() == shape => x.to_dtype(candle_core::DType::F32)?.to_device(&dev)?,
+        Some(x) => bail!(
+            "initial latents have shape {:?}, this request needs {:?}",
+            x.dims(),
+            shape
+        ),
+        None => gaussian(&shape, settings.seed, &dev)?,
+    };
+
+    let mut scheduler = build_scheduler(settings.solver, settings.steps, settings.shift)?;
+    let plan = plan(bundle, tl, t_lat, &dev)?;
+    let mut x = noise.clone();
+    if let (Some(known), Some(s)) = (&plan.known, plan.soft_strength) {
+        // Soft conditioning: start partway, from the known content noised to that level.
+        let begin = strength_begin_index(settings.steps, 1.0 - s as f64)?;
+        scheduler.set_begin_index(begin);
+        x = scale_noise(known, scheduler.sigmas()[begin], &noise)?;
+    }
+    let pinned_any = plan.pinned.iter().any(|p| *p);
+    let per_token = pinned_any && bundle.config.conditioning == Conditioning::TimestepZero;
+    let [pt, ph, pw] = bundle.dit.config().patch_size;
+    if per_token && pt != 1 {
+        bail!("frame conditioning needs a temporal patch size of 1, this model has {pt}");
+    }
+    let tokens_per_frame = (shape[3] / ph) * (shape[4] / pw);
+
+    let total = scheduler.timesteps().len() - scheduler.step_index();
+    let mut trace = Vec::new();
+    for done in 0..total {
+        if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            bail!("generation cancelled");
+        }
+        let i = scheduler.step_index();
+        let t = scheduler.timesteps()[i];
+        let sigma = scheduler.sigmas()[i];
+        if let Some(known) = &plan.known {
+            let value = match bundle.config.conditioning {
+                Conditioning::TimestepZero => known.clone(),
+                Conditioning::Renoise => scale_noise(known, sigma, &noise)?,
+            };
+            x = write_frames(&x, &value, &plan.pinned)?;
+        }
+        let timestep = if per_token {
+            let per_frame: Vec<f32> = plan
+                .pinned
+                .iter()
+                .map(|&p| if p { 0.0 } else { t as f32 })
+                .collect();
+            let v: Vec<f32> = per_frame
+                .iter()
+                .flat_map(|&tv| std::iter::repeat_n(tv, tokens_per_frame))
+                .collect();
+            Tensor::from_vec(v, (1, t_lat * tokens_per_frame), &dev)?
+        } else {
+            Tensor::new(&[t as f32], &dev)?
+        };
+        let velocity = if settings.guidance == 1.0 {
+            bundle.dit.forward(&x, &timestep, &cond, None)?
+        } else {
+            // Conditional and unconditional in one batch of two.
+            let xx = Tensor::cat(&[&x, &x], 0)?;
+            let tt = Tensor::cat(&[&timestep, &timestep], 0)?;
+            let out = bundle.dit.forward(&xx, &tt, &prompt_embeds, None)?;
+            let (c, u) = (out.narrow(0, 0, 1)?, out.narrow(0, 1, 1)?);
+            guide(&c, &u, settings.guidance)?
+        };
+        x = scheduler.step(&velocity, &x)?;
+        if opts.record_trace {
+            trace.push(x.clone());
+        }
+        if let Some(p) = opts.progress.as_mut() {
+            p(Progress {
+                step: done + 1,
+                total,
+            });
+        }
+    }
+    if let Some(known) = &plan.known {
+        x = write_frames(&x, known, &plan.pinned)?;
+    }
+
+    let mut frames = Vec::with_capacity(tl.frames);
+    let z = bundle.vae.denormalize(&x)?;
+    // Two latent frames at a time keeps decoder memory independent of the video's length.
+    bundle.vae.decode_stream(&z, 2, |chunk| {
+        frames.extend(tensor_to_frames(&chunk)?);
+        Ok(())
+    })?;
+    frames.truncate(tl.frames);
+    // Pinned frames are the user's own pixels: put them back exactly.
+    for (i, k) in tl.known_frames().into_iter().enumerate() {
+        if let Some((f, s)) = k {
+            if s >= 1.0 {
+                frames[i] = f.clone();
+            }
+        }
+    }
+    Ok(Generation {
+        video: Video::new(frames, tl.fps)?,
+        latents: x,
+        trace,
+        prompt_embeds,
+    })
+}
+
+/// `uncond + g·(cond − uncond)`: classifier-free guidance.
+pub fn guide(cond: &Tensor, uncond: &Tensor, scale: f64) -> candle_core::Result<Tensor> {
+    uncond + ((cond - uncond)? * scale)?
+}
