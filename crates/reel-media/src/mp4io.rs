@@ -71,6 +71,16 @@ pub fn encode(video: &Video, opts: &WriteOptions) -> Result<Vec<u8>> {
     };
     let mut enc = Encoder::with_api_config(OpenH264API::from_source(), cfg)
         .map_err(|e| anyhow!("cannot start the H.264 encoder: {e}"))?;
+    // OpenH264 logs warnings to stderr during its lazy initialisation (e.g. that a fixed
+    // quantiser disables bitrate control); errors reach us as return codes anyway.
+    // SAFETY: TRACE_LEVEL is accepted before initialisation and only reads the u32 we pass.
+    unsafe {
+        let mut quiet = openh264_sys2::WELS_LOG_QUIET as u32;
+        enc.raw_api().set_option(
+            openh264_sys2::ENCODER_OPTION_TRACE_LEVEL,
+            (&mut quiet as *mut u32).cast(),
+        );
+    }
 
     let mut muxer = muxide::api::MuxerBuilder::new(Vec::<u8>::new())
         .video(muxide::api::VideoCodec::H264, w as u32, h as u32, fps)
