@@ -125,7 +125,8 @@ pub fn output_format(path: &Path) -> Result<Format> {
 /// Files are written atomically: on error nothing is left behind and an existing file is kept.
 pub fn write_video(video: &Video, path: &Path, opts: &WriteOptions) -> Result<()> {
     let format = output_format(path)?;
-    Video::new(video.frames.clone(), video.fps)
+    video
+        .validate()
         .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     let meta = opts.metadata.as_deref();
     let bytes = match format {
@@ -340,7 +341,7 @@ pub fn probe(path: &Path) -> Result<VideoInfo> {
 pub fn read_metadata(path: &Path) -> Result<Option<String>> {
     let run = || -> Result<Option<String>> {
         match input_format(path)? {
-            Format::Mp4 => mp4io::read_metadata(&fsutil::read_all(path)?),
+            Format::Mp4 => mp4io::read_metadata(path),
             Format::Png => pngio::read_png_metadata(&fsutil::read_all(path)?),
             Format::Gif => gifio::read_metadata(&fsutil::read_all(path)?),
             Format::Y4m => y4m::read_metadata(path),

@@ -248,14 +248,39 @@ fn set_single_sample_duration(bytes: &mut [u8], dur: u32) -> Result<()> {
     Ok(())
 }
 
-/// The request record stored in our `uuid` box, if any.
-pub fn read_metadata(data: &[u8]) -> Result<Option<String>> {
-    for (k, a, b) in boxes(data)? {
-        if &k == b"uuid" && b - a >= 16 && data[a..a + 16] == REEL_UUID {
-            let s = String::from_utf8(data[a + 16..b].to_vec())
-                .map_err(|_| anyhow!("Reel metadata box is not UTF-8"))?;
-            return Ok(Some(s));
+/// The request record stored in our `uuid` box, if any (top-level boxes are walked by seeking,
+/// so a large mdat is never read).
+pub fn read_metadata(path: &Path) -> Result<Option<String>> {
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let len = file.metadata()?.len();
+    check_top_level(&mut file, len)?;
+    let mut pos = 0u64;
+    while pos < len {
+        file.seek(SeekFrom::Start(pos))?;
+        let mut h = [0u8; 8];
+        file.read_exact(&mut h)?;
+        let (size, header) = match u32::from_be_bytes(h[..4].try_into().unwrap()) {
+            0 => (len - pos, 8),
+            1 => {
+                let mut big = [0u8; 8];
+                file.read_exact(&mut big)?;
+                (u64::from_be_bytes(big), 16)
+            }
+            s => (s as u64, 8),
+        };
+        if &h[4..8] == b"uuid" && size >= header + 16 {
+            let mut id = [0u8; 16];
+            file.read_exact(&mut id)?;
+            if id == REEL_UUID {
+                let n = usize::try_from(size - header - 16)?;
+                let mut payload = vec![0u8; n];
+                file.read_exact(&mut payload)?;
+                let s = String::from_utf8(payload)
+                    .map_err(|_| anyhow!("Reel metadata box is not UTF-8"))?;
+                return Ok(Some(s));
+            }
         }
+        pos += size;
     }
     Ok(None)
 }

@@ -15,6 +15,19 @@ pub struct Video {
 impl Video {
     /// Checks that there is at least one frame, all of one size, and a positive frame rate.
     pub fn new(frames: Vec<Frame>, fps: f64) -> Result<Self> {
+        let v = Self { frames, fps };
+        v.validate()?;
+        Ok(v)
+    }
+
+    /// One still frame as a clip.
+    pub fn still(frame: Frame, fps: f64) -> Result<Self> {
+        Self::new(vec![frame], fps)
+    }
+
+    /// The checks of [`Video::new`] on an existing value (its fields are public).
+    pub fn validate(&self) -> Result<()> {
+        let (frames, fps) = (&self.frames, self.fps);
         if frames.is_empty() {
             bail!("a video needs at least one frame");
         }
@@ -33,7 +46,10 @@ impl Video {
                 f.height()
             );
         }
-        Ok(Self { frames, fps })
+        if w == 0 || h == 0 {
+            bail!("frames are empty ({w}x{h})");
+        }
+        Ok(())
     }
 
     pub fn width(&self) -> u32 {
