@@ -161,9 +161,456 @@ def make_schedulers(out_dir):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Tiny random-weight models
+# ---------------------------------------------------------------------------------------------------------
+
+# Shared by the transformer fixtures and the pipeline (in_channels = VAE z_dim = 16).
+T2V_CONFIG = dict(
+    patch_size=(1, 2, 2),
+    num_attention_heads=2,
+    attention_head_dim=16,  # RoPE split t/h/w = 8/4/4 (WAN.md §2.7)
+    in_channels=16,
+    out_channels=16,
+    text_dim=24,
+    freq_dim=256,
+    ffn_dim=64,
+    num_layers=2,
+    cross_attn_norm=True,
+    qk_norm="rms_norm_across_heads",
+    eps=1e-6,
+    image_dim=None,
+    added_kv_proj_dim=None,
+    rope_max_seq_len=1024,
+)
+
+I2V_CONFIG = dict(T2V_CONFIG, in_channels=36, image_dim=20, added_kv_proj_dim=32)
+
+VAE_CONFIG = dict(
+    base_dim=4,
+    z_dim=16,
+    dim_mult=[1, 2, 2, 2],
+    num_res_blocks=1,
+    attn_scales=[],
+    temperal_downsample=[False, True, True],
+    dropout=0.0,
+)  # latents_mean / latents_std: the published 16-channel Wan2.1 values (diffusers defaults)
+
+
+def randomize(model, seed, std=0.1, norm_std=0.1):
+    """Replace every parameter with seeded noise: norm weights/gammas 1 + N(0, norm_std²), the rest
+    N(0, std²), so no weight sits at an init value that could hide a missing term (e.g. a zero bias)."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, prm in model.named_parameters():
+            noise = torch.randn(prm.shape, generator=g)
+            is_norm = ("norm" in name and name.endswith("weight")) or name.endswith("gamma")
+            if is_norm:
+                prm.copy_(1.0 + norm_std * noise)
+            else:
+                prm.copy_(std * noise)
+    return model
+
+
+def state_dict_f32(model):
+    return {k: v.detach().float().contiguous() for k, v in model.state_dict().items()}
+
+
+def wan_transformer(config, seed):
+    from diffusers import WanTransformer3DModel
+
+    torch.manual_seed(seed)
+    return randomize(WanTransformer3DModel(**config), seed).eval()
+
+
+def make_transformer(out_dir):
+    model = wan_transformer(T2V_CONFIG, seed=11)
+    write_fixture(
+        out_dir,
+        "transformer_t2v_weights",
+        state_dict_f32(model),
+        {"description": "tiny WanTransformer3DModel (T2V) weights, diffusers key layout", "config": T2V_CONFIG},
+    )
+    g = torch.Generator().manual_seed(12)
+    x = torch.randn(1, 16, 3, 4, 4, generator=g)
+    ctx = torch.randn(1, 8, 24, generator=g)
+    t = torch.tensor([937], dtype=torch.int64)  # UniPC passes int64 timesteps
+    L = 3 * 2 * 2
+    t_tokens = torch.cat([torch.zeros(1, 2 * 2), torch.full((1, 2 * 2 * 2), 937.0)], dim=1)  # [1, L]
+    t_float = torch.tensor([412.75])
+    with torch.no_grad():
+        out = model(x, t, ctx, return_dict=False)[0]
+        out_tokens = model(x, t_tokens, ctx, return_dict=False)[0]
+        out_float = model(x, t_float, ctx, return_dict=False)[0]
+    write_fixture(
+        out_dir,
+        "transformer_t2v_io",
+        {
+            "hidden_states": x,
+            "encoder_hidden_states": ctx,
+            "timestep": t,
+            "output": out,
+            "timestep_per_token": t_tokens,
+            "output_per_token": out_tokens,
+            "timestep_float": t_float,
+            "output_float": out_float,
+        },
+        {
+            "description": "T2V forward of transformer_t2v_weights: (hidden_states, timestep int64 [1]) -> output; "
+            "(hidden_states, timestep_per_token f32 [1, L]: 0 on latent frame 0, 937 elsewhere) -> output_per_token; "
+            "(hidden_states, timestep_float f32 [1]) -> output_float. encoder_hidden_states is the text context "
+            "(8 tokens, no padding). L = %d tokens." % L,
+            "config": T2V_CONFIG,
+        },
+    )
+
+
+# diffusers -> original Wan key names (WAN.md §7.1); applied as prefix/infix substitutions.
+WAN_ORIGINAL_RENAMES = [
+    ("condition_embedder.time_embedder.linear_1.", "time_embedding.0."),
+    ("condition_embedder.time_embedder.linear_2.", "time_embedding.2."),
+    ("condition_embedder.time_proj.", "time_projection.1."),
+    ("condition_embedder.text_embedder.linear_1.", "text_embedding.0."),
+    ("condition_embedder.text_embedder.linear_2.", "text_embedding.2."),
+    ("condition_embedder.image_embedder.norm1.", "img_emb.proj.0."),
+    ("condition_embedder.image_embedder.ff.net.0.proj.", "img_emb.proj.1."),
+    ("condition_embedder.image_embedder.ff.net.2.", "img_emb.proj.3."),
+    ("condition_embedder.image_embedder.norm2.", "img_emb.proj.4."),
+    ("condition_embedder.image_embedder.pos_embed", "img_emb.emb_pos"),
+    (".attn1.to_out.0.", ".self_attn.o."),
+    (".attn1.to_q.", ".self_attn.q."),
+    (".attn1.to_k.", ".self_attn.k."),
+    (".attn1.to_v.", ".self_attn.v."),
+    (".attn1.norm_q.", ".self_attn.norm_q."),
+    (".attn1.norm_k.", ".self_attn.norm_k."),
+    (".attn2.to_out.0.", ".cross_attn.o."),
+    (".attn2.to_q.", ".cross_attn.q."),
+    (".attn2.to_k.", ".cross_attn.k."),
+    (".attn2.to_v.", ".cross_attn.v."),
+    (".attn2.norm_q.", ".cross_attn.norm_q."),
+    (".attn2.norm_k.", ".cross_attn.norm_k."),
+    (".attn2.add_k_proj.", ".cross_attn.k_img."),
+    (".attn2.add_v_proj.", ".cross_attn.v_img."),
+    (".attn2.norm_added_k.", ".cross_attn.norm_k_img."),
+    (".norm2.", ".norm3."),  # the affine cross-attention pre-norm
+    (".ffn.net.0.proj.", ".ffn.0."),
+    (".ffn.net.2.", ".ffn.2."),
+    (".scale_shift_table", ".modulation"),
+]
+
+
+def to_original_wan_keys(sd):
+    out = {}
+    for k, v in sd.items():
+        n = k
+        if n == "scale_shift_table":
+            n = "head.modulation"
+        elif n.startswith("proj_out."):
+            n = "head.head." + n[len("proj_out.") :]
+        else:
+            for a, b in WAN_ORIGINAL_RENAMES:
+                if a in n:
+                    n = n.replace(a, b)
+                    break
+        if n in out:
+            raise SystemExit(f"key collision converting {k} -> {n}")
+        out[n] = v
+    leftover = [k for k in out if any(s in k for s in ("attn1", "attn2", "condition_embedder", "net.", "to_out"))]
+    if leftover:
+        raise SystemExit(f"unconverted keys: {leftover}")
+    return out
+
+
+def make_transformer_i2v(out_dir):
+    model = wan_transformer(I2V_CONFIG, seed=21)
+    sd = state_dict_f32(model)
+    orig = to_original_wan_keys(sd)
+    write_fixture(
+        out_dir,
+        "transformer_i2v_original_weights",
+        orig,
+        {
+            "description": "tiny Wan2.1-I2V transformer weights in the ORIGINAL Wan key layout (WAN.md §7.1)",
+            "config": I2V_CONFIG,
+            "diffusers_to_original": {k: n for k, n in zip(sd.keys(), orig.keys())},
+        },
+    )
+    g = torch.Generator().manual_seed(22)
+    x = torch.randn(1, 36, 2, 4, 4, generator=g)
+    ctx = torch.randn(1, 512, 24, generator=g)  # I2V hard-codes 512 text tokens
+    ctx[:, 7:] = 0.0  # the pipeline zeroes the padded rows
+    img = torch.randn(1, 6, 20, generator=g)
+    t = torch.tensor([999], dtype=torch.int64)
+    with torch.no_grad():
+        out = model(x, t, ctx, encoder_hidden_states_image=img, return_dict=False)[0]
+    write_fixture(
+        out_dir,
+        "transformer_i2v_io",
+        {
+            "hidden_states": x,
+            "encoder_hidden_states": ctx,
+            "encoder_hidden_states_image": img,
+            "timestep": t,
+            "output": out,
+        },
+        {
+            "description": "I2V forward of transformer_i2v_original_weights: 36-channel input, text context of "
+            "exactly 512 rows (rows 7.. zero), 6 image tokens of dim 20",
+            "config": I2V_CONFIG,
+        },
+    )
+
+
+def wan_vae(seed):
+    from diffusers import AutoencoderKLWan
+
+    torch.manual_seed(seed)  # the default conv init draws from the global generator
+    vae = AutoencoderKLWan(**VAE_CONFIG).eval()
+    # Default (Kaiming) conv init keeps activations O(1) through the residual stacks; only gammas and
+    # biases are randomised so that no parameter sits at its init value.
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, prm in vae.named_parameters():
+            if name.endswith("gamma"):
+                prm.copy_(1.0 + 0.1 * torch.randn(prm.shape, generator=g))
+            elif name.endswith("bias"):
+                prm.copy_(0.05 * torch.randn(prm.shape, generator=g))
+    return vae
+
+
+def make_vae(out_dir):
+    vae = wan_vae(31)
+    cfg = dict(VAE_CONFIG, latents_mean=list(vae.config.latents_mean), latents_std=list(vae.config.latents_std))
+    write_fixture(
+        out_dir,
+        "vae_weights",
+        state_dict_f32(vae),
+        {"description": "tiny AutoencoderKLWan (Wan2.1 layout) weights, diffusers key layout", "config": cfg},
+    )
+    g = torch.Generator().manual_seed(32)
+    video = (torch.rand(1, 3, 5, 16, 16, generator=g) * 2 - 1)
+    z = torch.randn(1, 16, 2, 2, 2, generator=g)
+    with torch.no_grad():
+        posterior = vae.encode(video).latent_dist
+        mu = posterior.mode()
+        moments = torch.cat([posterior.mean, posterior.logvar], dim=1)
+        decoded = vae.decode(z, return_dict=False)[0]
+        recon = vae.decode(mu, return_dict=False)[0]
+    write_fixture(
+        out_dir,
+        "vae_io",
+        {
+            "video": video,
+            "encoded_mu": mu,
+            "encoded_moments": moments,
+            "latent": z,
+            "decoded": decoded,
+            "decoded_mu": recon,
+        },
+        {
+            "description": "vae.encode(video) -> encoded_mu (= latent_dist.mode(), raw, not normalised) and "
+            "encoded_moments ([mu | logvar] after quant_conv, logvar clamped to [-30, 20] by diffusers); "
+            "vae.decode(latent) -> decoded (clamped to [-1, 1]); vae.decode(encoded_mu) -> decoded_mu. "
+            "diffusers' chunked (frame-by-frame cached) code path.",
+            "config": cfg,
+        },
+    )
+
+
+def make_pipeline(out_dir):
+    from diffusers import WanPipeline
+
+    transformer = wan_transformer(T2V_CONFIG, seed=11)  # same weights as transformer_t2v_weights
+    vae = wan_vae(31)  # same weights as vae_weights
+    pipe = WanPipeline(tokenizer=None, text_encoder=None, transformer=transformer, vae=vae, scheduler=unipc(3.0))
+    pipe.set_progress_bar_config(disable=True)
+    g = torch.Generator().manual_seed(41)
+    prompt_embeds = torch.randn(1, 8, 24, generator=g)
+    prompt_embeds[:, 5:] = 0.0
+    negative_prompt_embeds = torch.randn(1, 8, 24, generator=g)
+    negative_prompt_embeds[:, 1:] = 0.0
+    latents = torch.randn(1, 16, 2, 4, 4, generator=g)
+    kw = dict(
+        prompt_embeds=prompt_embeds,
+        negative_prompt_embeds=negative_prompt_embeds,
+        latents=latents.clone(),
+        height=32,
+        width=32,
+        num_frames=5,
+        num_inference_steps=2,
+        guidance_scale=5.0,
+    )
+    steps_x = []
+
+    def on_step(p, i, t, cb):
+        steps_x.append(cb["latents"].clone())
+        return {}
+
+    with torch.no_grad():
+        final_latents = pipe(output_type="latent", callback_on_step_end=on_step, **kw).frames
+        frames = pipe(output_type="np", **dict(kw, latents=latents.clone())).frames
+    frames = torch.from_numpy(np.asarray(frames)).float()  # [1, F, H, W, 3] in [0, 1]
+    frames_u8 = torch.from_numpy((np.asarray(frames.numpy()) * 255).astype(np.uint8))
+    write_fixture(
+        out_dir,
+        "pipeline_t2v",
+        {
+            "prompt_embeds": prompt_embeds,
+            "negative_prompt_embeds": negative_prompt_embeds,
+            "latents": latents,
+            "latents_step": torch.stack(steps_x),
+            "final_latents": final_latents,
+            "frames_u8": frames_u8,
+        },
+        {
+            "description": "WanPipeline T2V, 2 UniPC steps (flow_shift 3), guidance 5.0 (two batch-1 forwards), "
+            "5 frames 32x32, from the given initial latents [1,16,2,4,4] and prompt embeddings, using "
+            "transformer_t2v_weights and vae_weights. latents_step[i] = latents after step i; "
+            "frames_u8 = (output_type 'np' frames [1,F,H,W,3] in [0,1] * 255).astype(uint8).",
+            "transformer_config": T2V_CONFIG,
+            "vae_config": VAE_CONFIG,
+            "scheduler": "UniPC flow, shift 3.0 (schedulers.json unipc_config)",
+            "call": {k: v for k, v in kw.items() if not torch.is_tensor(v)},
+        },
+    )
+
+
+UMT5_CORPUS = [
+    "A cat walks on the grass in the sunny garden.",
+    "A red ball rolls across a wooden floor.",
+    "Two dogs run along the beach at sunset, waves crash behind them.",
+    "A small boat drifts on a calm lake under a cloudy sky.",
+    "The camera pans slowly over a city street at night with neon lights.",
+    "A bird flies over green hills and a river.",
+    "Snow falls on a quiet village; smoke rises from a chimney.",
+    "A robot dances in a bright studio, confetti everywhere!",
+    "Close-up of a flower opening in time-lapse.",
+    "A white square moves from left to right on a black background.",
+]
+
+UMT5_PROMPTS = [
+    "A cat walks on the grass.",
+    "",  # the default negative prompt: one EOS token
+    "A robot dances in a bright studio while snow falls on a quiet village at night with neon lights.",
+]
+
+UMT5_MAX_LEN = 24
+
+
+def tiny_umt5_tokenizer(work):
+    """Train a tiny SentencePiece unigram model (identity normaliser keeps tokenizer.json small, WAN.md §10.0)
+    and load it through transformers so that tokenizer.json has exactly the UMT5 pipeline's behaviour."""
+    import sentencepiece as spm
+    from transformers import AutoTokenizer
+
+    corpus = os.path.join(work, "corpus.txt")
+    with open(corpus, "w") as f:
+        f.write("\n".join(UMT5_CORPUS * 4) + "\n")
+    spm.SentencePieceTrainer.train(
+        input=corpus,
+        model_prefix=os.path.join(work, "spiece"),
+        vocab_size=96,
+        model_type="unigram",
+        normalization_rule_name="identity",
+        pad_id=0,
+        eos_id=1,
+        unk_id=2,
+        bos_id=-1,
+        character_coverage=1.0,
+        minloglevel=2,
+    )
+    with open(os.path.join(work, "tokenizer_config.json"), "w") as f:
+        json.dump({"tokenizer_class": "T5Tokenizer", "extra_ids": 0, "model_max_length": 512}, f)
+    tok = AutoTokenizer.from_pretrained(work)
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(work, "spiece.model"))
+    for text in UMT5_PROMPTS:  # transformers must agree with SentencePiece itself (WAN.md §10.0)
+        want = sp.encode(text) + [1]
+        got = tok(text)["input_ids"]
+        if got != want:
+            raise SystemExit(f"tokenizer mismatch for {text!r}: transformers {got} vs sentencepiece {want}")
+    return tok
+
+
+def make_umt5(out_dir):
+    import tempfile
+
+    from transformers import UMT5Config, UMT5EncoderModel
+
+    with tempfile.TemporaryDirectory() as work:
+        tok = tiny_umt5_tokenizer(work)
+        tok.save_pretrained(work)
+        with open(os.path.join(work, "tokenizer.json")) as f:
+            tok_json = json.load(f)
+    with open(os.path.join(out_dir, "umt5_tokenizer.json"), "w") as f:
+        json.dump(tok_json, f, ensure_ascii=False, separators=(",", ":"))
+        f.write("\n")
+    vocab = len(tok)
+    cfg = dict(
+        vocab_size=vocab,
+        d_model=16,
+        d_kv=8,
+        num_heads=2,
+        d_ff=32,
+        num_layers=2,
+        relative_attention_num_buckets=32,
+        relative_attention_max_distance=128,
+        feed_forward_proj="gated-gelu",
+        layer_norm_epsilon=1e-6,
+        dropout_rate=0.0,
+        pad_token_id=0,
+        eos_token_id=1,
+    )
+    model = randomize(UMT5EncoderModel(UMT5Config(**cfg)), seed=51, std=0.3).eval()
+    sd = state_dict_f32(model)
+    sd.pop("encoder.embed_tokens.weight", None)  # tied to shared.weight
+    write_fixture(
+        out_dir,
+        "umt5_weights",
+        sd,
+        {"description": "tiny UMT5EncoderModel weights (transformers layout; encoder.embed_tokens tied to shared)",
+         "config": cfg},
+    )
+    enc = tok(
+        UMT5_PROMPTS,
+        padding="max_length",
+        max_length=UMT5_MAX_LEN,
+        truncation=True,
+        add_special_tokens=True,
+        return_attention_mask=True,
+        return_tensors="pt",
+    )
+    ids, mask = enc.input_ids, enc.attention_mask
+    with torch.no_grad():
+        hidden = model(ids, mask).last_hidden_state
+    # WanPipeline._get_t5_prompt_embeds: keep u[:seq_len] and zero the padded rows.
+    seq_lens = mask.gt(0).sum(dim=1)
+    embeds = torch.stack(
+        [torch.cat([u[:v], u.new_zeros(UMT5_MAX_LEN - v, u.size(1))]) for u, v in zip(hidden, seq_lens)]
+    )
+    write_fixture(
+        out_dir,
+        "umt5_io",
+        {"input_ids": ids, "attention_mask": mask, "last_hidden_state": hidden, "prompt_embeds": embeds},
+        {
+            "description": "tokenizer(prompts, padding='max_length', max_length=%d, truncation=True) with "
+            "umt5_tokenizer.json -> input_ids/attention_mask (int64); encoder(ids, mask).last_hidden_state; "
+            "prompt_embeds = last_hidden_state with padded rows zeroed (pipeline post-processing). "
+            "Prompts are passed as-is (no ftfy/html cleaning)." % UMT5_MAX_LEN,
+            "prompts": UMT5_PROMPTS,
+            "max_length": UMT5_MAX_LEN,
+            "config": cfg,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
 
 SECTIONS = {
     "schedulers": make_schedulers,
+    "transformer": make_transformer,
+    "transformer_i2v": make_transformer_i2v,
+    "vae": make_vae,
+    "pipeline": make_pipeline,
+    "umt5": make_umt5,
 }
 
 
