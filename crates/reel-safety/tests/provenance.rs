@@ -259,3 +259,30 @@ fn bad_inputs_are_clear_errors() {
     let e = sign_file(&png, &claim(), &half).unwrap_err();
     assert!(format!("{e:#}").contains("both a certificate chain and a private key"));
 }
+
+#[test]
+fn request_hash_is_sha256_hex() {
+    // SHA-256("abc") from FIPS 180-2.
+    assert_eq!(
+        reel_safety::provenance::request_hash(b"abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}
+
+#[test]
+fn openai_result_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("o.png");
+    write_png(&p);
+    let v = verify_file(&p, None).unwrap().to_openai_result();
+    assert_eq!(v["outcome"], "not_detected");
+    assert_eq!(v["validation_state"], "not_present");
+    let (_, cfg) = signer(&dir.path().join("keys"));
+    sign_file(&p, &claim(), &cfg).unwrap();
+    let v = verify_file(&p, None).unwrap().to_openai_result();
+    assert_eq!(v["type"], "c2pa");
+    assert_eq!(v["outcome"], "detected");
+    assert_eq!(v["validation_state"], "valid");
+    assert_eq!(v["model"], "reel-test 0.1.0");
+    assert_eq!(v["issuer"], "Reel Test Org");
+}

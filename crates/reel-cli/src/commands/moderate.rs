@@ -57,8 +57,9 @@ pub fn run(args: ModerateArgs) -> Result<()> {
     }
     match verdict.into_result() {
         Ok(()) => Ok(()),
+        // ExitCode is the root cause so that `exit_code` finds it walking `err.chain()`.
         Err(e) => {
-            Err(anyhow::Error::new(e).context(ExitCode(reel_safety::ModerationError::EXIT_CODE)))
+            Err(anyhow::Error::new(ExitCode(reel_safety::ModerationError::EXIT_CODE)).context(e))
         }
     }
 }

@@ -59,7 +59,9 @@ const HUMAN: &str =
     priest+, nun+, doctor+, patient+, waitress+, waiter+, jogger+, homeless, refugee+, \
     migrant+, immigrant+, president+, politician+, bystander+, hitchhiker+, rival+, \
     enemy, enemies, captive+, inmate+, guard+, teen+, teenager+, child, children, kid+, \
-    baby, babies, toddler+, infant+, schoolgirl+, schoolboy+, his, hers, he, she";
+    baby, babies, toddler+, infant+, schoolgirl+, schoolboy+, his, hers, he, she, \
+    dancer+, performer+, singer+, athlete+, swimmer+, runner+, bride+, groom+, celebrity, \
+    celebrities, influencer+, housewife, housewives, maid+, babysitter+, stepdad+, stepfather+";
 
 const MINOR: &str = "child, children, childs, kid+, kiddie+, kiddy, minor+, underage, toddler+, \
     preteen+, pre teen+, tween+, teen+, teenage, teenager+, schoolgirl+, schoolboy+, infant+, \
@@ -69,7 +71,7 @@ const MINOR: &str = "child, children, childs, kid+, kiddie+, kiddy, minor+, unde
     eighth grader+, daughter+, son+, niece+, nephew+, stepdaughter+, stepson+, boy scout+, \
     girl scout+, schoolchild, schoolchildren, youngster+, newborn+, little one+";
 
-const SEXUAL_ANY: &str = "sex, sexual, sexually, sexy, sexualized, sexualised, nude+, nudity, \
+const SEXUAL_ANY: &str = "sex, sexual, sexually, erotically, seductively, provocatively, sexy, sexualized, sexualised, nude+, nudity, \
     naked, porn+, porno+, pornographic, pornography, erotic, erotica, explicit, undress*, \
     undressed, lingerie, seductive, seductively, seduce*, intercourse, fondle*, molest*, \
     grope*, orgasm*, masturbat*, masturbate*, topless, bottomless, genital+, genitalia, \
@@ -135,7 +137,8 @@ pub const SPECS: &[Spec] = &[
         "behead*, beheading, decapitate*, decapitation, dismember*, dismemberment, disembowel*, \
          eviscerate*, evisceration, mutilate*, mutilation, gore, gory, bloodbath, blood bath, \
          massacre*, mass shooting+, school shooting+, shooting spree+, genocide, severed head+, \
-         severed limb+, severed arm+, severed leg+, severed finger+, chopped off head+, \
+         severed limb+, severed arm+, severed leg+, severed finger+, chopped off head+, cut* off _ head+, chop* off _ head+, cut* _ head off, \
+         chop* _ head off, gun to _ head, pistol to _ head, \
          slit _ throat, slits _ throat, slitting _ throat, cut _ throat, cuts _ throat, \
          spurting blood, blood spurting, blood splatter*, splattered blood, blown off, \
          brains _ out, blows _ brains, burn* _ alive, burned _ alive, burnt _ alive, skin* _ alive, \
@@ -153,7 +156,7 @@ pub const SPECS: &[Spec] = &[
          chainsaw _ through, bleeding out, bled out, headless body, headless corpse",
         "history historical documentary museum memorial remembrance lesson class prevention awareness"),
     spec(GraphicViolence, "gore_weak", 0.5,
-        "blood, bloody, bloodied, bleed*, bleeding, corpse+, dead body, dead bodies, murder*, \
+        "body parts, bomb*, to death, blood, bloody, bloodied, bleed*, bleeding, corpse+, dead body, dead bodies, murder*, \
          slaughter*, gruesome, gunshot wound+, stab wound+, wound*, entrail+, intestine+, \
          guts, carnage, maim*, mauled, brutal, brutally, savage beating, execution, execute*, \
          assassinate*, assassination, kill*, killing, stab*, shoot*, strangle*, lynch*, \
@@ -202,8 +205,9 @@ pub const SPECS: &[Spec] = &[
     spec(Hate, "hate_act", 0.0,
         "exterminate*, extermination, eradicate*, wipe out, wiped out, wipes out, gas*, \
          gassing, gassed, deport* all, inferior, subhuman, vermin, parasite+, cockroach+, \
-         are animals, are rats, are dogs, are pigs, are monkeys, are apes, are trash, are filth, \
-         are disgusting, are a plague, are a disease, like animals, like rats, like dogs, \
+         are _ animals, are _ rats, are _ dogs, are _ pigs, are _ monkeys, are _ apes, are _ trash, \
+         are _ filth, are _ disgusting, are a plague, are a disease, as _ monkey+, as _ ape+, \
+         like _ monkey+, like _ ape+, as _ animal+, are _ thieves, are _ criminals, are _ rapists, like animals, like rats, like dogs, \
          like monkeys, as monkeys, as apes, as rats, as animals, as pigs, as vermin, are evil, are terrorists, are criminals, \
          should die, must die, deserve* to die, should be killed, should be shot, \
          go back to, dont belong, do not belong, get out of our, hate*, hating, despise*, \
@@ -221,7 +225,8 @@ pub const SPECS: &[Spec] = &[
          immigrants, refugees, migrants, mexicans, asians, chinese people, arabs, christians, \
          catholics, hindus, sikhs, gypsies, roma, romani, disabled people, the disabled, \
          wheelchair user+, latinos, hispanics, africans, foreigners, minorities, \
-         people of color, aborigines, native americans, indigenous people, women, black family, jewish family, \
+         people of color, black man, black woman, black boy, black girl, jewish man, \
+         jewish woman, muslim man, muslim woman, gay man, gay woman, trans woman, trans man, aborigines, native americans, indigenous people, women, black family, jewish family, \
          muslim family, gay bar+, pride parade+, asian people, asian americans, arab people, \
          indians, pakistanis, somalis, haitians, palestinians, israelis, ukrainians, \
          russians, koreans, japanese people, poles, irish people, italians, autistic people, \
@@ -235,7 +240,8 @@ pub const SPECS: &[Spec] = &[
          spray* swastika+, paint* swastika+, attack*, raid*, storm*",
         ""),
     spec(SelfHarm, "selfharm_strong", 1.0,
-        "suicide, suicidal, commit* suicide, self harm, selfharm, self harming, self injury, \
+        "suicide, suicidal, commit* suicide, gun to _ own head, gun in _ own mouth, \
+         gun to _ his head, gun to _ her head, gun to _ my head, pistol to _ own head, self harm, selfharm, self harming, self injury, \
          self injure, self mutilation, self mutilate, end* _ life, ending _ life, \
          take* _ own life, taking _ own life, took _ own life, kill myself, \
          slit* _ wrist+, cut* _ wrist+, slic* _ wrist+, slash* _ wrist+, cutting _ wrist+, razor* _ wrist+, noose _ neck, \
@@ -252,7 +258,7 @@ pub const SPECS: &[Spec] = &[
         "awareness recovery recovering"),
     spec(SelfHarm, "reflexive", 0.0,
         "myself, himself, herself, themselves, themself, yourself, oneself, own wrist+, \
-         own arm+, own throat, own skin, own body, own life",
+         own arm+, own head, own throat, own skin, own body, own life",
         ""),
     spec(SelfHarm, "self_act", 0.0,
         "kill*, killing, hang*, hanged, cut*, cutting, slit*, stab*, shoot*, shot, burn*, \
@@ -261,7 +267,7 @@ pub const SPECS: &[Spec] = &[
         "accidentally accident accidental"),
     // ---- names ----
     spec(PublicFigures, "figure", 1.0, names::PUBLIC_FIGURES, ""),
-    spec(CharactersBrands, "brand", 1.0, names::CHARACTERS_BRANDS, ""),
+    spec(CharactersBrands, "brand", 1.0, names::CHARACTERS_BRANDS, "style styled inspired esque"),
 ];
 
 pub const PAIRS: &[Pair] = &[
@@ -313,6 +319,13 @@ pub const PAIRS: &[Pair] = &[
         b: "worship",
         window: 6,
         why: "an attack on a place of worship",
+    },
+    Pair {
+        category: Hate,
+        a: "hate_weak",
+        b: "worship",
+        window: 8,
+        why: "hate symbols at a place of worship",
     },
     Pair {
         category: SelfHarm,
@@ -375,7 +388,7 @@ pub const WORD_EXCEPTIONS: &[(&str, &str)] = &[
     ("murder", "crows crow mystery mysteries party board game games novel book podcast"),
     ("kill", "whale whales time lights light engine switch app outfit smile look process joke mood buzz dressed mockingbird it stage concert performance band show mosquito mosquitoes mosquitos bug bugs germs bacteria weeds weed pests pest flies fly"),
     ("killing", "time mosquito mosquitoes bug bugs germs bacteria weeds weed pests pest flies fly it"),
-    ("shoot", "basket baskets basketball ball balls hoop hoops photo photos photographer photograph camera cameras film filming movie scene video portrait portraits footage sunset commercial goal goals puck star stars pool breeze bamboo sprout sprouts plant plants seedling seedlings leaves garden soil fashion range gallery target targets clay selfie laser paintball nerf water toy squirt dart darts documentary vlog episode interview wedding tutorial ad advert advertisement reel arrow arrows archery bow bullseye skeet free throw jumper three pointer"),
+    ("shoot", "marbles marble basket baskets basketball ball balls hoop hoops photo photos photographer photograph camera cameras film filming movie scene video portrait portraits footage sunset commercial goal goals puck star stars pool breeze bamboo sprout sprouts plant plants seedling seedlings leaves garden soil fashion range gallery target targets clay selfie laser paintball nerf water toy squirt dart darts documentary vlog episode interview wedding tutorial ad advert advertisement reel arrow arrows archery bow bullseye skeet free throw jumper three pointer"),
     ("shooting", "star stars range gallery target targets clay skeet hoops basketball photo photos film movie scene video guard practice"),
     ("shot", "look glance film camera movie photo wide close closeup aerial tracking espresso tequila vodka whiskey flu vaccine booster"),
     ("is", "film camera movie 35mm digital drone iphone location"),
@@ -383,7 +396,7 @@ pub const WORD_EXCEPTIONS: &[(&str, &str)] = &[
     ("execute", "dive flip backflip jump move plan trick turn maneuver pass routine spin kick order program code task perfect flawless museum axe display"),
     ("execution", "dive flip backflip jump move plan trick turn maneuver pass routine spin kick order program code task perfect flawless museum axe display"),
     ("stab", "at"),
-    ("slash", "prices price sale budget costs cost waves"),
+    ("slash", "grass brush weeds through prices price sale budget costs cost waves"),
     ("slit", "skirt dress gown eyes eye window opening envelope"),
     ("torture", "chamber museum device devices exhibit"),
     ("beat", "eggs egg batter cream drum drums path chess heart game"),
@@ -412,5 +425,6 @@ pub const WORD_EXCEPTIONS: &[(&str, &str)] = &[
     ("retard", "flame flames fire growth"),
     ("negro", "river rio"),
     ("chink", "armor armour light wall"),
+    ("to", "bored scared scares scaring laugh laughs laughing laughed tickled worried freezing frozen loved love sick tired"),
     ("lego", "like style type inspired"),
 ];

@@ -240,6 +240,12 @@ pub fn sign_file(path: &Path, claim: &ProvenanceClaim, signer: &SignerConfig) ->
     Ok(())
 }
 
+/// Hex SHA-256 of a request's canonical bytes (e.g. its JSON), for [`ProvenanceClaim::request_hash`].
+pub fn request_hash(request: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(request))
+}
+
 /// Validation outcome, in OpenAI's `validation_state` vocabulary plus `none`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
