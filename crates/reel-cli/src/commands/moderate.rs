@@ -5,8 +5,6 @@ use std::path::PathBuf;
 use anyhow::Result;
 use reel_safety::moderation::{check, Policy, Verdict};
 
-use super::ExitCode;
-
 #[derive(clap::Args, Debug)]
 pub struct ModerateArgs {
     /// The prompt to check.
@@ -55,11 +53,6 @@ pub fn run(args: ModerateArgs) -> Result<()> {
             }
         }
     }
-    match verdict.into_result() {
-        Ok(()) => Ok(()),
-        // ExitCode is the root cause so that `exit_code` finds it walking `err.chain()`.
-        Err(e) => {
-            Err(anyhow::Error::new(ExitCode(reel_safety::ModerationError::EXIT_CODE)).context(e))
-        }
-    }
+    // `commands::exit_code` maps a ModerationError in the chain to exit code 3.
+    verdict.into_result().map_err(anyhow::Error::new)
 }
