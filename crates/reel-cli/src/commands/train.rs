@@ -1,0 +1,99 @@
+//! `reel train`: train Reel's own model from a config file, resume a killed run, export the best
+//! checkpoint, or score a bundle on the toy world's fixed prompt set.
+
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+#[command(
+    about = "Train the VAE, DiT and text encoder from a config file (see models/reel-toy.train.json)",
+    after_help = "Examples:\n  reel train --config models/reel-toy.train.json --out runs/toy\n  reel train --config models/reel-toy.train.json --out runs/toy --resume\n  reel train --export-checkpoint runs/toy/checkpoint.safetensors --out models/reel-toy\n  reel train --eval-model models/reel-toy --prompts 200 --json eval.json"
+)]
+pub struct TrainArgs {
+    /// Training config (JSON).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Output directory: checkpoint, samples and, at the end, `bundle/`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Continue the run whose checkpoint is in --out.
+    #[arg(long)]
+    pub resume: bool,
+    /// Write the bundle held by this checkpoint to --out instead of training.
+    #[arg(long, value_name = "CHECKPOINT")]
+    pub export_checkpoint: Option<PathBuf>,
+    /// Score this bundle with the toy-world evaluator instead of training.
+    #[arg(long, value_name = "MODEL_DIR")]
+    pub eval_model: Option<PathBuf>,
+    /// Number of prompts of the fixed evaluation set (--eval-model).
+    #[arg(long, default_value_t = 200)]
+    pub prompts: usize,
+    /// Write the evaluation report as JSON here (--eval-model).
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Override the bundle's sampling steps / guidance / shift (--eval-model).
+    #[arg(long)]
+    pub steps: Option<usize>,
+    #[arg(long)]
+    pub guidance: Option<f64>,
+    #[arg(long)]
+    pub shift: Option<f64>,
+    /// Hide the progress bar (log lines are still printed).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+pub fn run(args: TrainArgs) -> Result<()> {
+    if let Some(model) = &args.eval_model {
+        return eval(&args, model);
+    }
+    if let Some(ckpt) = &args.export_checkpoint {
+        let out = args
+            .out
+            .as_ref()
+            .context("--export-checkpoint needs --out DIR for the bundle")?;
+        reel_train::export_checkpoint(ckpt, out)?;
+        eprintln!("bundle written to {}", out.display());
+        return Ok(());
+    }
+    let (Some(config), Some(out)) = (&args.config, &args.out) else {
+        bail!(
+            "reel train needs --config FILE and --out DIR (or --eval-model / --export-checkpoint)"
+        );
+    };
+    let cfg = reel_train::TrainConfig::load(config)?;
+    let opts = reel_train::RunOptions {
+        progress: !args.no_progress,
+        quiet: false,
+        stop_after: None,
+    };
+    let outcome = reel_train::train(&cfg, out, args.resume, &opts)?;
+    if let Some(b) = outcome.bundle {
+        println!("{}", b.display());
+    }
+    Ok(())
+}
+
+fn eval(args: &TrainArgs, model: &std::path::Path) -> Result<()> {
+    let bundle = reel_models::bundle::Bundle::load(model, &candle_core::Device::Cpu)?;
+    let opts = reel_train::EvalOptions {
+        prompts: args.prompts,
+        steps: args.steps,
+        guidance: args.guidance,
+        shift: args.shift,
+        ..Default::default()
+    };
+    let pb = if args.no_progress {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(args.prompts as u64)
+    };
+    let report = reel_train::eval_model(&bundle, &opts, |done, _| pb.set_position(done as u64))?;
+    pb.finish_and_clear();
+    print!("{}", report.table());
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! Scores a bundle on the toy world's fixed prompt set: generate each prompt with
+//! `reel_diffusion::generate` at the bundle's defaults, then run the evaluator.
+
+use anyhow::Result;
+use reel_diffusion::{generate, GenerateOptions, SamplerSettings, Timeline};
+use reel_models::bundle::Bundle;
+use reel_world::{eval_prompt_set, evaluate_set, Report, EVAL_PROMPT_SEED};
+
+#[derive(Clone, Debug)]
+pub struct EvalOptions {
+    pub prompts: usize,
+    /// Prompt-set seed; the model card uses `reel_world::EVAL_PROMPT_SEED`.
+    pub prompt_seed: u64,
+    /// Overrides of the bundle's sampling defaults.
+    pub steps: Option<usize>,
+    pub guidance: Option<f64>,
+    pub shift: Option<f64>,
+    /// Noise seed of prompt i is `seed + i`.
+    pub seed: u64,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        Self {
+            prompts: 200,
+            prompt_seed: EVAL_PROMPT_SEED,
+            steps: None,
+            guidance: None,
+            shift: None,
+            seed: 0,
+        }
+    }
+}
+
+/// Generates and scores `opts.prompts` prompts; `progress(done, total)` after each clip.
+pub fn eval_model(
+    bundle: &Bundle,
+    opts: &EvalOptions,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<Report> {
+    let d = &bundle.config.defaults;
+    let prompts = eval_prompt_set(opts.prompts, opts.prompt_seed);
+    let mut items = Vec::with_capacity(prompts.len());
+    for (i, p) in prompts.iter().enumerate() {
+        let tl = Timeline::text_to_video(p, d.frames, d.fps, d.width, d.height);
+        let settings = SamplerSettings {
+            steps: opts.steps.unwrap_or(d.steps),
+            guidance: opts.guidance.unwrap_or(d.guidance),
+            shift: opts.shift.unwrap_or(d.shift),
+            solver: d.solver.parse()?,
+            seed: opts.seed + i as u64,
+        };
+        let g = generate(bundle, &tl, &settings, GenerateOptions::default())?;
+        items.push((g.video, p.clone()));
+        progress(i + 1, prompts.len());
+    }
+    Ok(evaluate_set(&items))
+}

@@ -1,0 +1,623 @@
+//! The training run: VAE stage, latent statistics, DiT + text stage, export. Each stage's step is
+//! one readable function; all randomness of a step comes from (seed, stage, step).
+
+use crate::checkpoint::{self, Meta, Stage, CHECKPOINT_FILE};
+use crate::config::{ClipSize, ReconLoss, TrainConfig};
+use crate::data::{clip_batch, cond_mask, pick_size, randn, sample_sigma, step_rng};
+use crate::optim::{learning_rate, Trainable};
+use anyhow::{bail, Context, Result};
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{VarBuilder, VarMap};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::Rng;
+use reel_diffusion::frames::tensor_to_video;
+use reel_diffusion::{generate, GenerateOptions, SamplerSettings, Timeline};
+use reel_models::bundle::{Bundle, BundleConfig, BundleVars};
+use reel_models::dit::Dit;
+use reel_models::text::{TextEncoder, TinyTextEncoder, WordTokenizer};
+use reel_models::vae::Vae;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Where the exported bundle goes inside the output directory.
+pub const BUNDLE_DIR: &str = "bundle";
+
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Draw a progress bar (log lines are printed either way unless `quiet`).
+    pub progress: bool,
+    pub quiet: bool,
+    /// Stop after this many optimiser steps in this invocation, writing a checkpoint (as if
+    /// killed right after one); used to test resuming.
+    pub stop_after: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The exported bundle, when the run finished.
+    pub bundle: Option<PathBuf>,
+    pub stage: Stage,
+    pub step: usize,
+    /// Mean loss over the last logged window of each stage.
+    pub last_vae_loss: Option<f64>,
+    pub last_dit_loss: Option<f64>,
+    pub elapsed_secs: f64,
+}
+
+/// Everything a run holds in memory.
+struct Run {
+    cfg: TrainConfig,
+    arch: BundleConfig,
+    tok: WordTokenizer,
+    dev: Device,
+    vae_vars: VarMap,
+    dit_vars: VarMap,
+    text_vars: VarMap,
+    vae_p: Trainable,
+    dit_p: Trainable,
+    stage: Stage,
+    step: usize,
+    stats: Option<(Vec<f64>, Vec<f64>)>,
+    elapsed: f64,
+}
+
+impl Run {
+    fn new(cfg: &TrainConfig, dev: &Device) -> Result<Self> {
+        let arch = cfg.bundle_config()?;
+        let tok = WordTokenizer::default_vocab(cfg.model.max_text_len);
+        let vars = BundleVars::init(&arch, &tok, cfg.seed, dev)?;
+        let vae_p = Trainable::new(&[("vae", &vars.vae)])?;
+        let dit_p = Trainable::new(&[("dit", &vars.dit), ("text", &vars.text)])?;
+        Ok(Self {
+            cfg: cfg.clone(),
+            arch,
+            tok,
+            dev: dev.clone(),
+            vae_vars: vars.vae,
+            dit_vars: vars.dit,
+            text_vars: vars.text,
+            vae_p,
+            dit_p,
+            stage: Stage::Vae,
+            step: 0,
+            stats: None,
+            elapsed: 0.0,
+        })
+    }
+
+    fn meta(&self) -> Meta {
+        Meta {
+            format: String::new(),
+            config: self.cfg.clone(),
+            stage: self.stage,
+            step: self.step,
+            vae_adam_t: self.vae_p.t,
+            dit_adam_t: self.dit_p.t,
+            latent_stats: self.stats.clone(),
+            elapsed_secs: self.elapsed,
+            checksum: String::new(),
+        }
+    }
+
+    fn save_checkpoint(&self, out: &Path) -> Result<()> {
+        let mut t = HashMap::new();
+        self.vae_p.state_tensors("vae", &mut t);
+        self.dit_p.state_tensors("dit", &mut t);
+        checkpoint::save(out, t, self.meta())
+    }
+
+    /// The architecture with the measured latent statistics (once known).
+    fn arch_with_stats(&self) -> BundleConfig {
+        let mut a = self.arch.clone();
+        if let Some((m, s)) = &self.stats {
+            a.vae.latents_mean = m.clone();
+            a.vae.latents_std = s.clone();
+        }
+        a
+    }
+
+    /// The VAE as exported (EMA weights, statistics, clamped output), without gradients.
+    fn frozen_vae(&self) -> Result<Vae> {
+        let ema = self.cfg.vae.optim.ema_decay > 0.0;
+        let w = self.vae_p.export("vae", ema)?;
+        let vb = VarBuilder::from_tensors(w, DType::F32, &self.dev);
+        Vae::new(&self.arch_with_stats().vae, vb)
+    }
+
+    /// A bundle of the current EMA (or raw) weights, for samples and export.
+    fn bundle(&self, dir: &Path) -> Result<Bundle> {
+        let config = self.arch_with_stats();
+        let ema = self.cfg.dit.optim.ema_decay > 0.0;
+        let dit = Dit::new(
+            &config.dit,
+            VarBuilder::from_tensors(self.dit_p.export("dit", ema)?, DType::F32, &self.dev),
+        )?;
+        let text = TinyTextEncoder::new(
+            &config.text,
+            self.tok.clone(),
+            VarBuilder::from_tensors(self.dit_p.export("text", ema)?, DType::F32, &self.dev),
+        )?;
+        Ok(Bundle {
+            vae: self.frozen_vae()?,
+            config,
+            dir: dir.to_path_buf(),
+            dit,
+            text: Box::new(text),
+        })
+    }
+}
+
+fn to_varmap(w: HashMap<String, Tensor>) -> Result<VarMap> {
+    let vm = VarMap::new();
+    {
+        let mut data = vm.data().lock().unwrap();
+        for (k, t) in w {
+            data.insert(k, candle_core::Var::from_tensor(&t)?);
+        }
+    }
+    Ok(vm)
+}
+
+/// One VAE step: reconstruction (L1 or MSE) of a fresh batch + KL to N(0, 1).
+/// Returns (loss, reconstruction loss).
+/// `data_step` picks the batch (normally the step itself; fixed in tests).
+fn vae_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, f64)> {
+    let (cfg, step) = (&run.cfg, run.step);
+    let mut rng = step_rng(cfg.seed, 1, data_step);
+    // Clips render at the first training size and are cropped to the VAE's (cheaper) size, so
+    // objects keep the pixel scale the model will see.
+    let full = cfg.data.sizes[0];
+    let size = ClipSize {
+        frames: cfg.vae.frames,
+        ..full
+    };
+    let batch = clip_batch(cfg, &mut rng, cfg.vae.optim.batch, size, &run.dev)?;
+    let (vw, vh) = (cfg.vae.width as usize, cfg.vae.height as usize);
+    let x0 = rng.random_range(0..=full.width as usize - vw);
+    let y0 = rng.random_range(0..=full.height as usize - vh);
+    let video = batch
+        .video
+        .narrow(3, y0, vh)?
+        .narrow(4, x0, vw)?
+        .contiguous()?;
+    let (mu, logvar) = vae.encode_dist(&video)?;
+    let logvar = logvar.clamp(-30f32, 20f32)?;
+    let eps = randn(&mut rng, mu.dims(), &run.dev)?;
+    // Sampling the learned posterior drowns the small initial means in unit noise and stalls a
+    // short run; a fixed small noise keeps the decoder robust to imperfect DiT latents instead.
+    let z = match cfg.vae.latent_noise {
+        None => (&mu + ((&logvar * 0.5)?.exp()? * eps)?)?,
+        Some(s) => (&mu + (eps * s)?)?,
+    };
+    let rec = vae.decode(&z)?;
+    let diff = (rec - &video)?;
+    let recon = match cfg.vae.recon {
+        ReconLoss::L1 => diff.abs()?.mean_all()?,
+        ReconLoss::Mse => diff.sqr()?.mean_all()?,
+    };
+    let kl = (((mu.sqr()? + logvar.exp()?)? - 1.0)? - &logvar)?.mean_all()?;
+    let loss = (&recon + (kl * (0.5 * cfg.vae.kl_weight))?)?;
+    let grads = loss.backward()?;
+    let o = cfg.vae.optim.clone();
+    run.vae_p.step(&grads, learning_rate(&o, step), &o)?;
+    if o.ema_decay > 0.0 {
+        run.vae_p.update_ema(o.ema_decay)?;
+    }
+    Ok((
+        loss.to_scalar::<f32>()? as f64,
+        recon.to_scalar::<f32>()? as f64,
+    ))
+}
+
+/// Per-channel mean and std of the (EMA) VAE's latent means over `stats_clips` clips of the
+/// first training size; the DiT then sees roughly unit-variance latents.
+fn latent_stats(run: &Run) -> Result<(Vec<f64>, Vec<f64>)> {
+    let vae = run.frozen_vae()?;
+    let cfg = &run.cfg;
+    let mut rng = step_rng(cfg.seed, 3, 0);
+    let (mut sum, mut sq, mut count) = (None::<Tensor>, None::<Tensor>, 0usize);
+    let mut left = cfg.vae.stats_clips;
+    while left > 0 {
+        let n = left.min(cfg.vae.optim.batch);
+        left -= n;
+        let b = clip_batch(cfg, &mut rng, n, cfg.data.sizes[0], &run.dev)?;
+        let mu = vae.encode(&b.video)?; // [B, C, T, h, w]
+        let c = mu.dim(1)?;
+        let flat = mu.transpose(0, 1)?.contiguous()?.reshape((c, ()))?;
+        count += flat.dim(1)?;
+        let s = flat.sum(1)?;
+        let q = flat.sqr()?.sum(1)?;
+        sum = Some(match sum {
+            Some(x) => (x + s)?,
+            None => s,
+        });
+        sq = Some(match sq {
+            Some(x) => (x + q)?,
+            None => q,
+        });
+    }
+    let sum = sum.context("no clips")?.to_vec1::<f32>()?;
+    let sq = sq.context("no clips")?.to_vec1::<f32>()?;
+    let n = count as f64;
+    let mean: Vec<f64> = sum.iter().map(|&s| s as f64 / n).collect();
+    let std: Vec<f64> = sq
+        .iter()
+        .zip(&mean)
+        .map(|(&q, &m)| ((q as f64 / n - m * m).max(0.0)).sqrt().max(1e-4))
+        .collect();
+    Ok((mean, std))
+}
+
+/// One DiT step: flow matching on latents of the frozen VAE, with caption dropout and random
+/// clean conditioning frames (timestep 0 on their tokens, excluded from the loss).
+fn dit_step(
+    run: &mut Run,
+    vae: &Vae,
+    dit: &Dit,
+    text: &TinyTextEncoder,
+    data_step: usize,
+) -> Result<f64> {
+    let (cfg, step) = (&run.cfg, run.step);
+    let dc = &cfg.dit;
+    let mut rng = step_rng(cfg.seed, 2, data_step);
+    let size = pick_size(&cfg.data.sizes, &mut rng);
+    let batch = clip_batch(cfg, &mut rng, dc.optim.batch, size, &run.dev)?;
+    let x0 = vae.normalize(&vae.encode(&batch.video)?)?.detach();
+    let (b, c, t, h, w) = x0.dims5()?;
+    let noise = randn(&mut rng, x0.dims(), &run.dev)?;
+
+    let [_, ph, pw] = run.arch.dit.patch_size;
+    let per_frame = (h / ph) * (w / pw);
+    let mut sig = Vec::with_capacity(b * t); // σ per (sample, latent frame); 0 = given clean
+    let mut captions = Vec::with_capacity(b);
+    for i in 0..b {
+        let s = sample_sigma(&dc.timesteps, &mut rng) as f32;
+        let mask = if rng.random_bool(dc.conditioning.probability) {
+            cond_mask(&dc.conditioning.patterns, t, &mut rng)
+        } else {
+            vec![false; t]
+        };
+        sig.extend(mask.iter().map(|&m| if m { 0.0 } else { s }));
+        let drop = rng.random_bool(dc.caption_dropout);
+        captions.push(if drop {
+            String::new()
+        } else {
+            batch.captions[i].clone()
+        });
+    }
+    let sig_t = Tensor::from_vec(sig.clone(), (b, 1, t, 1, 1), &run.dev)?;
+    let x_t = (x0.broadcast_mul(&(1.0 - &sig_t)?)? + noise.broadcast_mul(&sig_t)?)?;
+    let tokens: Vec<f32> = sig
+        .iter()
+        .flat_map(|&s| std::iter::repeat_n(s * 1000.0, per_frame))
+        .collect();
+    let timestep = Tensor::from_vec(tokens, (b, t * per_frame), &run.dev)?;
+    let keep: Vec<f32> = sig
+        .iter()
+        .map(|&s| if s > 0.0 { 1.0 } else { 0.0 })
+        .collect();
+    let kept: f32 = keep.iter().sum();
+    let keep = Tensor::from_vec(keep, (b, 1, t, 1, 1), &run.dev)?;
+
+    let refs: Vec<&str> = captions.iter().map(String::as_str).collect();
+    let ctx = text.encode(&refs)?;
+    let v = dit.forward(&x_t, &timestep, &ctx, None)?;
+    let target = (noise - &x0)?;
+    let err = (v - target)?.sqr()?.broadcast_mul(&keep)?;
+    let loss = (err.sum_all()? / (kept as f64 * (c * h * w) as f64))?;
+    let grads = loss.backward()?;
+    let o = dc.optim.clone();
+    run.dit_p.step(&grads, learning_rate(&o, step), &o)?;
+    if o.ema_decay > 0.0 {
+        run.dit_p.update_ema(o.ema_decay)?;
+    }
+    Ok(loss.to_scalar::<f32>()? as f64)
+}
+
+fn write_gif(video: &reel_media::Video, path: &Path) -> Result<()> {
+    reel_media::write_video(video, path, &Default::default())
+        .with_context(|| format!("cannot write sample {}", path.display()))
+}
+
+/// Sample videos of the current DiT weights.
+fn dit_samples(run: &Run, out: &Path) -> Result<()> {
+    let dir = out.join("samples");
+    std::fs::create_dir_all(&dir)?;
+    let bundle = run.bundle(out)?;
+    let d = &bundle.config.defaults;
+    for (i, p) in run.cfg.output.sample_prompts.iter().enumerate() {
+        let tl = Timeline::text_to_video(p, d.frames, d.fps, d.width, d.height);
+        let settings = SamplerSettings {
+            steps: d.steps,
+            guidance: d.guidance,
+            shift: d.shift,
+            solver: d.solver.parse()?,
+            seed: i as u64,
+        };
+        let g = generate(&bundle, &tl, &settings, GenerateOptions::default())?;
+        write_gif(&g.video, &dir.join(format!("dit_{:06}_{i}.gif", run.step)))?;
+    }
+    Ok(())
+}
+
+/// A reconstruction of one clip by the current (EMA) VAE, next to the original.
+fn vae_samples(run: &Run, out: &Path) -> Result<()> {
+    let dir = out.join("samples");
+    std::fs::create_dir_all(&dir)?;
+    let vae = run.frozen_vae()?;
+    let mut rng = step_rng(run.cfg.seed, 4, 0);
+    let b = clip_batch(&run.cfg, &mut rng, 1, run.cfg.data.sizes[0], &run.dev)?;
+    let rec = vae.decode(&vae.encode(&b.video)?)?;
+    let both = Tensor::cat(&[&b.video, &rec], 4)?;
+    let v = tensor_to_video(&both, run.cfg.data.fps)?;
+    write_gif(&v, &dir.join(format!("vae_{:06}.gif", run.step)))
+}
+
+/// Trains (or resumes) the run described by `cfg` into `out`: `out/checkpoint.safetensors`,
+/// `out/samples/`, and at the end `out/bundle/` (a loadable Reel bundle of the EMA weights).
+pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> Result<Outcome> {
+    cfg.validate()?;
+    let dev = Device::Cpu;
+    let ckpt = out.join(CHECKPOINT_FILE);
+    let mut run = if resume {
+        let (tensors, meta) = checkpoint::load(&ckpt, &dev)?;
+        let theirs = meta.config.bundle_config()?;
+        let ours = cfg.bundle_config()?;
+        if theirs.dit != ours.dit || theirs.vae != ours.vae || theirs.text != ours.text {
+            bail!(
+                "{} was made for another architecture than this config describes; \
+                 resume with the config it was trained with, or start a new --out",
+                ckpt.display()
+            );
+        }
+        if meta.config != *cfg {
+            bail!(
+                "the training config differs from the one {} was made with; a resumed run \
+                 must use the same config",
+                ckpt.display()
+            );
+        }
+        let mut run = Run::new(cfg, &dev)?;
+        run.vae_p.load_state("vae", meta.vae_adam_t, &tensors)?;
+        run.dit_p.load_state("dit", meta.dit_adam_t, &tensors)?;
+        run.stage = meta.stage;
+        run.step = meta.step;
+        run.stats = meta.latent_stats;
+        run.elapsed = meta.elapsed_secs;
+        run
+    } else {
+        if ckpt.exists() {
+            bail!(
+                "{} already holds a checkpoint; pass --resume to continue it, or choose another --out",
+                out.display()
+            );
+        }
+        std::fs::create_dir_all(out)
+            .with_context(|| format!("cannot create output directory {}", out.display()))?;
+        Run::new(cfg, &dev)?
+    };
+    let log = |msg: String| {
+        if !opts.quiet {
+            eprintln!("{msg}");
+        }
+    };
+    if !resume {
+        log(format!(
+            "reel train: VAE {} params, DiT+text {} params",
+            run.vae_p.num_params(),
+            run.dit_p.num_params()
+        ));
+    }
+    let started = Instant::now();
+    let base_elapsed = run.elapsed;
+    let mut done_here = 0usize;
+    let mut outcome = Outcome {
+        bundle: None,
+        stage: run.stage,
+        step: run.step,
+        last_vae_loss: None,
+        last_dit_loss: None,
+        elapsed_secs: run.elapsed,
+    };
+    let bar = |len: usize, pos: usize, name: &str| {
+        let pb = if opts.progress && !opts.quiet {
+            ProgressBar::new(len as u64)
+        } else {
+            ProgressBar::hidden()
+        };
+        pb.set_style(
+            ProgressStyle::with_template(&format!(
+                "{name} [{{bar:30}}] {{pos}}/{{len}} {{msg}} eta {{eta}}"
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        pb.set_position(pos as u64);
+        pb
+    };
+
+    // ---- stage 1: VAE ----
+    if run.stage == Stage::Vae {
+        let mut vcfg = run.arch.vae.clone();
+        vcfg.clip_output = false; // the clamp would stop gradients at black and white
+        let vae = Vae::new(
+            &vcfg,
+            VarBuilder::from_varmap(&run.vae_vars, DType::F32, &run.dev),
+        )?;
+        let o = run.cfg.vae.optim.clone();
+        let pb = bar(o.steps, run.step, "vae");
+        let (mut acc, mut accr, mut n, mut t0) = (0.0, 0.0, 0usize, Instant::now());
+        while run.step < o.steps {
+            if opts.stop_after.is_some_and(|s| done_here >= s) {
+                run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
+                run.save_checkpoint(out)?;
+                outcome.stage = run.stage;
+                outcome.step = run.step;
+                return Ok(outcome);
+            }
+            let data_step = run.step;
+            let (loss, recon) = vae_step(&mut run, &vae, data_step)?;
+            run.step += 1;
+            done_here += 1;
+            (acc, accr, n) = (acc + loss, accr + recon, n + 1);
+            let sps = (n * o.batch) as f64 / t0.elapsed().as_secs_f64();
+            pb.set_message(format!("loss {loss:.4} {sps:.1} clips/s"));
+            pb.inc(1);
+            if run.step % run.cfg.output.log_every == 0 || run.step == o.steps {
+                outcome.last_vae_loss = Some(acc / n as f64);
+                pb.suspend(|| {
+                    log(format!(
+                        "vae step {}/{} loss {:.5} recon {:.5} lr {:.2e} {:.2} clips/s",
+                        run.step,
+                        o.steps,
+                        acc / n as f64,
+                        accr / n as f64,
+                        learning_rate(&o, run.step - 1),
+                        sps
+                    ))
+                });
+                (acc, accr, n, t0) = (0.0, 0.0, 0, Instant::now());
+            }
+            let every = run.cfg.output.sample_every;
+            if every > 0 && run.step % every == 0 {
+                vae_samples(&run, out)?;
+            }
+            if run.step % run.cfg.output.checkpoint_every == 0 {
+                run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
+                run.save_checkpoint(out)?;
+            }
+        }
+        pb.finish_and_clear();
+        run.stats = Some(latent_stats(&run)?);
+        let (m, s) = run.stats.as_ref().unwrap();
+        log(format!("latent mean {m:.3?}\nlatent std  {s:.3?}"));
+        if run.cfg.output.sample_every > 0 {
+            vae_samples(&run, out)?;
+        }
+        run.stage = Stage::Dit;
+        run.step = 0;
+        run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
+        run.save_checkpoint(out)?;
+    }
+
+    // ---- stage 2: DiT + text encoder on frozen-VAE latents ----
+    if run.stage == Stage::Dit {
+        let vae = run.frozen_vae()?;
+        let dit = Dit::new(
+            &run.arch.dit,
+            VarBuilder::from_varmap(&run.dit_vars, DType::F32, &run.dev),
+        )?;
+        let text = TinyTextEncoder::new(
+            &run.arch.text,
+            run.tok.clone(),
+            VarBuilder::from_varmap(&run.text_vars, DType::F32, &run.dev),
+        )?;
+        let o = run.cfg.dit.optim.clone();
+        let pb = bar(o.steps, run.step, "dit");
+        let (mut acc, mut n, mut t0) = (0.0, 0usize, Instant::now());
+        while run.step < o.steps {
+            if opts.stop_after.is_some_and(|s| done_here >= s) {
+                run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
+                run.save_checkpoint(out)?;
+                outcome.stage = run.stage;
+                outcome.step = run.step;
+                return Ok(outcome);
+            }
+            let data_step = run.step;
+            let loss = dit_step(&mut run, &vae, &dit, &text, data_step)?;
+            run.step += 1;
+            done_here += 1;
+            (acc, n) = (acc + loss, n + 1);
+            let sps = (n * o.batch) as f64 / t0.elapsed().as_secs_f64();
+            pb.set_message(format!("loss {loss:.4} {sps:.1} clips/s"));
+            pb.inc(1);
+            if run.step % run.cfg.output.log_every == 0 || run.step == o.steps {
+                outcome.last_dit_loss = Some(acc / n as f64);
+                pb.suspend(|| {
+                    log(format!(
+                        "dit step {}/{} loss {:.5} lr {:.2e} {:.2} clips/s elapsed {:.0}s",
+                        run.step,
+                        o.steps,
+                        acc / n as f64,
+                        learning_rate(&o, run.step - 1),
+                        sps,
+                        base_elapsed + started.elapsed().as_secs_f64()
+                    ))
+                });
+                (acc, n, t0) = (0.0, 0, Instant::now());
+            }
+            let every = run.cfg.output.sample_every;
+            if every > 0 && run.step % every == 0 {
+                dit_samples(&run, out)?;
+            }
+            if run.step % run.cfg.output.checkpoint_every == 0 {
+                run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
+                run.save_checkpoint(out)?;
+                export(&run, &out.join(BUNDLE_DIR))?;
+            }
+        }
+        pb.finish_and_clear();
+        run.stage = Stage::Done;
+        run.step = 0;
+        run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
+        run.save_checkpoint(out)?;
+    }
+
+    let dir = out.join(BUNDLE_DIR);
+    export(&run, &dir)?;
+    log(format!(
+        "reel train: done in {:.0}s; bundle at {}",
+        run.elapsed,
+        dir.display()
+    ));
+    outcome.bundle = Some(dir);
+    outcome.stage = run.stage;
+    outcome.step = run.step;
+    outcome.elapsed_secs = run.elapsed;
+    Ok(outcome)
+}
+
+/// Writes the bundle of the run's current (EMA) weights with provenance.
+fn export(run: &Run, dir: &Path) -> Result<()> {
+    let mut config = run.arch_with_stats();
+    config.provenance = Some(serde_json::json!({
+        "trained_by": "reel train",
+        "training_config": run.cfg,
+        "stage": run.stage,
+        "dit_steps_done": if run.stage == Stage::Done { run.cfg.dit.optim.steps } else { run.step },
+        "vae_steps": run.cfg.vae.optim.steps,
+        "train_seconds": run.elapsed.round(),
+    }));
+    let ve = run.cfg.vae.optim.ema_decay > 0.0;
+    let de = run.cfg.dit.optim.ema_decay > 0.0;
+    let vars = BundleVars {
+        dit: to_varmap(run.dit_p.export("dit", de)?)?,
+        vae: to_varmap(run.vae_p.export("vae", ve)?)?,
+        text: to_varmap(run.dit_p.export("text", de)?)?,
+    };
+    vars.save(&config, &run.tok, dir)
+}
+
+/// Exports the bundle held by a checkpoint (the best so far, when a run must stop early).
+pub fn export_checkpoint(checkpoint_path: &Path, dir: &Path) -> Result<BundleConfig> {
+    let dev = Device::Cpu;
+    let (tensors, meta) = checkpoint::load(checkpoint_path, &dev)?;
+    if meta.stage == Stage::Vae {
+        bail!(
+            "{} is still in the VAE stage: there is no DiT to export",
+            checkpoint_path.display()
+        );
+    }
+    let mut run = Run::new(&meta.config, &dev)?;
+    run.vae_p.load_state("vae", meta.vae_adam_t, &tensors)?;
+    run.dit_p.load_state("dit", meta.dit_adam_t, &tensors)?;
+    run.stage = meta.stage;
+    run.step = meta.step;
+    run.stats = meta.latent_stats;
+    run.elapsed = meta.elapsed_secs;
+    export(&run, dir)?;
+    Ok(run.arch_with_stats())
+}
+
+#[cfg(test)]
+mod tests;

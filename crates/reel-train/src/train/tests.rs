@@ -1,0 +1,257 @@
+use super::*;
+use crate::config::TrainConfig;
+
+/// A tiny but complete configuration: both stages, conditioning, EMA, two clip sizes.
+pub(crate) fn tiny_json() -> String {
+    r#"{
+      "name": "tiny-test", "seed": 7,
+      "model": {"preset": "tiny", "overrides": {}, "max_text_len": 24},
+      "data": {"fps": 8.0, "sizes": [{"width": 32, "height": 32, "frames": 5},
+                                      {"width": 16, "height": 32, "frames": 1, "weight": 0.5}]},
+      "vae": {"optim": {"steps": 3, "batch": 2, "lr": 1e-3, "warmup": 1, "schedule": "cosine",
+                        "grad_clip": 1.0, "ema_decay": 0.9},
+              "width": 16, "height": 16, "frames": 5, "recon": "l1", "kl_weight": 1e-4, "stats_clips": 2},
+      "dit": {"optim": {"steps": 4, "batch": 2, "lr": 1e-3, "warmup": 1, "schedule": "constant",
+                        "grad_clip": 1.0, "ema_decay": 0.9},
+              "timesteps": {"kind": "shifted", "shift": 3.0}, "caption_dropout": 0.2,
+              "conditioning": {"probability": 0.5, "patterns": {"first": 1, "last": 1, "first_last": 1,
+                               "prefix": 1, "suffix": 1, "random": 1}}},
+      "output": {"log_every": 1, "checkpoint_every": 2, "sampling_steps": 2}
+    }"#
+    .to_string()
+}
+
+fn tiny() -> TrainConfig {
+    TrainConfig::from_json(&tiny_json()).unwrap()
+}
+
+fn quiet() -> RunOptions {
+    RunOptions {
+        quiet: true,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn steps_on_a_fixed_batch_reduce_both_losses() -> Result<()> {
+    let mut cfg = tiny();
+    cfg.vae.optim.lr = 3e-3;
+    cfg.dit.optim.lr = 3e-3;
+    cfg.dit.caption_dropout = 0.0;
+    let mut run = Run::new(&cfg, &Device::Cpu)?;
+    let mut vcfg = run.arch.vae.clone();
+    vcfg.clip_output = false;
+    let vae = Vae::new(
+        &vcfg,
+        VarBuilder::from_varmap(&run.vae_vars, DType::F32, &run.dev),
+    )?;
+    let mut losses = Vec::new();
+    for _ in 0..12 {
+        losses.push(vae_step(&mut run, &vae, 0)?.1);
+        run.step += 1;
+    }
+    assert!(
+        losses[11] < 0.8 * losses[0],
+        "VAE reconstruction did not improve: {losses:?}"
+    );
+
+    run.stats = Some(latent_stats(&run)?);
+    run.step = 0;
+    let fvae = run.frozen_vae()?;
+    let dit = Dit::new(
+        &run.arch.dit,
+        VarBuilder::from_varmap(&run.dit_vars, DType::F32, &run.dev),
+    )?;
+    let text = TinyTextEncoder::new(
+        &run.arch.text,
+        run.tok.clone(),
+        VarBuilder::from_varmap(&run.text_vars, DType::F32, &run.dev),
+    )?;
+    let mut losses = Vec::new();
+    for _ in 0..12 {
+        losses.push(dit_step(&mut run, &fvae, &dit, &text, 0)?);
+        run.step += 1;
+    }
+    assert!(
+        losses[11] < 0.8 * losses[0],
+        "flow-matching loss did not improve: {losses:?}"
+    );
+    Ok(())
+}
+
+fn file_bytes(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap()
+}
+
+#[test]
+fn resume_after_a_kill_continues_bit_identically() -> Result<()> {
+    let cfg = tiny();
+    let tmp = tempfile::tempdir()?;
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let whole = train(&cfg, &a, false, &quiet())?;
+    assert_eq!(whole.stage, Stage::Done);
+
+    // Killed in the VAE stage, then again in the DiT stage, resumed each time.
+    let mut o = quiet();
+    o.stop_after = Some(2);
+    let part = train(&cfg, &b, false, &o)?;
+    assert_eq!((part.stage, part.step), (Stage::Vae, 2));
+    o.stop_after = Some(3);
+    let part = train(&cfg, &b, true, &o)?;
+    assert_eq!((part.stage, part.step), (Stage::Dit, 2));
+    let rest = train(&cfg, &b, true, &quiet())?;
+    assert_eq!(rest.stage, Stage::Done);
+
+    for f in [
+        reel_models::bundle::DIT_FILE,
+        reel_models::bundle::VAE_FILE,
+        reel_models::bundle::TEXT_FILE,
+    ] {
+        let (x, y) = (
+            file_bytes(&a.join(BUNDLE_DIR), f),
+            file_bytes(&b.join(BUNDLE_DIR), f),
+        );
+        assert!(
+            x == y,
+            "{f} differs between the uninterrupted and the resumed run"
+        );
+    }
+    let (ta, ma) = checkpoint::load(&a.join(CHECKPOINT_FILE), &Device::Cpu)?;
+    let (tb, mb) = checkpoint::load(&b.join(CHECKPOINT_FILE), &Device::Cpu)?;
+    assert_eq!(ma.checksum, mb.checksum);
+    assert_eq!(ta.len(), tb.len());
+    assert_eq!(ma.latent_stats, mb.latent_stats);
+
+    // The exported bundle loads and generates.
+    let bundle = Bundle::load(&b.join(BUNDLE_DIR), &Device::Cpu)?;
+    assert_eq!(bundle.config.vae.latents_std, mb.latent_stats.unwrap().1);
+    let tl = Timeline::text_to_video("a red ball on a black background", 5, 8.0, 32, 32);
+    let settings = SamplerSettings {
+        steps: 2,
+        guidance: 2.0,
+        shift: 3.0,
+        solver: reel_diffusion::SolverKind::Euler,
+        seed: 1,
+    };
+    let g = generate(&bundle, &tl, &settings, GenerateOptions::default())?;
+    assert_eq!(g.video.frames.len(), 5);
+
+    // A different seed is a different run.
+    let mut other = cfg.clone();
+    other.seed = 8;
+    let c = tmp.path().join("c");
+    let mut o = quiet();
+    o.stop_after = Some(1);
+    train(&other, &c, false, &o)?;
+    let (tc, _) = checkpoint::load(&c.join(CHECKPOINT_FILE), &Device::Cpu)?;
+    let k = "vae/p/vae.encoder.conv_in.weight";
+    assert_ne!(
+        tc[k].flatten_all()?.to_vec1::<f32>()?,
+        ta[k].flatten_all()?.to_vec1::<f32>()?
+    );
+    Ok(())
+}
+
+#[test]
+fn bad_checkpoints_and_mismatched_configs_fail_clearly_without_overwriting() -> Result<()> {
+    let cfg = tiny();
+    let tmp = tempfile::tempdir()?;
+    let out = tmp.path().join("run");
+    let mut o = quiet();
+    o.stop_after = Some(1);
+    train(&cfg, &out, false, &o)?;
+    let ckpt = out.join(CHECKPOINT_FILE);
+    let good = std::fs::read(&ckpt)?;
+
+    // A fresh run into a directory that holds a checkpoint.
+    let err = format!("{:#}", train(&cfg, &out, false, &o).unwrap_err());
+    assert!(err.contains("--resume"), "{err}");
+    assert_eq!(std::fs::read(&ckpt)?, good);
+
+    // Another architecture.
+    let mut other = cfg.clone();
+    other.model.overrides = serde_json::json!({"dit": {"num_layers": 3}});
+    let err = format!("{:#}", train(&other, &out, true, &o).unwrap_err());
+    assert!(err.contains("another architecture"), "{err}");
+    assert_eq!(std::fs::read(&ckpt)?, good);
+
+    // Same architecture, other training settings.
+    let mut other = cfg.clone();
+    other.dit.optim.lr = 0.5;
+    let err = format!("{:#}", train(&other, &out, true, &o).unwrap_err());
+    assert!(err.contains("config differs"), "{err}");
+
+    // Truncated.
+    std::fs::write(&ckpt, &good[..good.len() / 2])?;
+    let err = format!("{:#}", train(&cfg, &out, true, &o).unwrap_err());
+    assert!(err.contains("truncated or corrupt"), "{err}");
+    assert_eq!(std::fs::read(&ckpt)?.len(), good.len() / 2);
+
+    // One flipped byte in the tensor data.
+    let mut bad = good.clone();
+    let i = bad.len() - 100;
+    bad[i] ^= 0x55;
+    std::fs::write(&ckpt, &bad)?;
+    let err = format!("{:#}", train(&cfg, &out, true, &o).unwrap_err());
+    assert!(err.contains("corrupt"), "{err}");
+    assert_eq!(std::fs::read(&ckpt)?, bad);
+
+    // Not a checkpoint at all; no checkpoint.
+    std::fs::write(&ckpt, b"hello")?;
+    assert!(format!("{:#}", train(&cfg, &out, true, &o).unwrap_err()).contains("corrupt"));
+    let err = format!(
+        "{:#}",
+        train(&cfg, &tmp.path().join("none"), true, &o).unwrap_err()
+    );
+    assert!(err.contains("no checkpoint"), "{err}");
+
+    // Restored, it resumes.
+    std::fs::write(&ckpt, &good)?;
+    let r = train(&cfg, &out, true, &o)?;
+    assert_eq!((r.stage, r.step), (Stage::Vae, 2));
+    Ok(())
+}
+
+#[test]
+fn config_errors_name_the_problem() {
+    let err = |text: String| format!("{:#}", TrainConfig::from_json(&text).unwrap_err());
+    let base = tiny_json();
+    assert!(TrainConfig::from_json(&base).is_ok());
+    let e = err(base.replace("\"seed\": 7", "\"seed\": 7, \"sede\": 1"));
+    assert!(e.contains("unknown field") && e.contains("sede"), "{e}");
+    let e = err(base.replace(
+        "\"warmup\": 1, \"schedule\": \"constant\"",
+        "\"warmpu\": 1, \"schedule\": \"constant\"",
+    ));
+    assert!(e.contains("warmpu"), "{e}");
+    // 40 is not a multiple of VAE 8× · patch 2.
+    let e = err(base.replace(
+        "\"width\": 32, \"height\": 32, \"frames\": 5}",
+        "\"width\": 40, \"height\": 32, \"frames\": 5}",
+    ));
+    assert!(e.contains("multiple of 16"), "{e}");
+    let e = err(base.replace("\"frames\": 5},", "\"frames\": 6},"));
+    assert!(e.contains("1 + 4"), "{e}");
+    let e = err(base.replace(
+        "\"batch\": 2, \"lr\": 1e-3, \"warmup\": 1, \"schedule\": \"constant\"",
+        "\"batch\": 0, \"lr\": 1e-3, \"warmup\": 1, \"schedule\": \"constant\"",
+    ));
+    assert!(e.contains("batch"), "{e}");
+    let e = err(base.replace(
+        "\"overrides\": {}",
+        "\"overrides\": {\"dit\": {\"num_layer\": 3}}",
+    ));
+    assert!(e.contains("num_layer"), "{e}");
+    let e = err(base.replace(
+        "\"overrides\": {}",
+        "\"overrides\": {\"vae\": {\"z_dim\": 4}}",
+    ));
+    assert!(e.contains("channels"), "{e}");
+    let e = err(base.replace(
+        "\"width\": 16, \"height\": 16",
+        "\"width\": 64, \"height\": 16",
+    ));
+    assert!(e.contains("crop"), "{e}");
+    let e = err(base.replace("\"shift\": 3.0}", "\"shift\": -1.0}"));
+    assert!(e.contains("shift"), "{e}");
+}
