@@ -3,13 +3,19 @@
 mod commands;
 
 use clap::{Parser, Subcommand};
+use commands::*;
 
 #[derive(Parser)]
 #[command(
     name = "reel",
     version,
     about = "Reel: text-to-video with a diffusion transformer, on your own machine",
-    after_help = "Examples:\n  reel generate \"a red ball bounces between the walls on a black background\" -o out.mp4\n  reel generate \"a small blue square moves right on a white background\" --frames 1 -o still.png\n  reel init-model --preset tiny --out /tmp/tiny"
+    after_help = "Examples:
+  reel generate \"a red ball bounces between the walls on a black background\" -o out.mp4
+  reel generate \"a small blue square moves right on a white background\" --frames 1 -o still.png
+  reel init-model --preset tiny --out /tmp/tiny
+  reel verify out.mp4
+  reel detect out.mp4"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -18,11 +24,28 @@ struct Cli {
 
 // Each subcommand lives in its own file under `commands/`; add a variant and a match arm here.
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Generate a video (or one image) from a prompt.
+    Generate(generate::GenerateArgs),
+    /// Write a random-initialised model bundle.
+    InitModel(init_model::InitModelArgs),
+    /// Check a prompt against the moderation rules.
+    Moderate(moderate::ModerateArgs),
+    /// Validate a file's C2PA provenance.
+    Verify(verify::VerifyArgs),
+    /// Look for Reel's invisible watermark.
+    Detect(detect::DetectArgs),
+}
 
 fn main() {
     let cli = Cli::parse();
-    let result: anyhow::Result<()> = match cli.command {};
+    let result: anyhow::Result<()> = match cli.command {
+        Command::Generate(a) => generate::run(a),
+        Command::InitModel(a) => init_model::run(a),
+        Command::Moderate(a) => moderate::run(a),
+        Command::Verify(a) => verify::run(a),
+        Command::Detect(a) => detect::run(a),
+    };
     if let Err(err) = result {
         eprintln!("error: {}", commands::describe(&err));
         std::process::exit(commands::exit_code(&err));

@@ -1,5 +1,11 @@
 //! One module per subcommand: each has a clap `Args` struct and `run(args) -> anyhow::Result<()>`.
 
+pub mod detect;
+pub mod generate;
+pub mod init_model;
+pub mod moderate;
+pub mod verify;
+
 /// One line: the error and its causes, joined.
 pub fn describe(err: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -17,6 +23,12 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
     for cause in err.chain() {
         if let Some(coded) = cause.downcast_ref::<ExitCode>() {
             return coded.0;
+        }
+        if cause
+            .downcast_ref::<reel_safety::ModerationError>()
+            .is_some()
+        {
+            return reel_safety::ModerationError::EXIT_CODE;
         }
     }
     1

@@ -1,0 +1,301 @@
+//! From a request to a finished file: moderation → model → Timeline → sampling → watermark →
+//! encoding → provenance. The CLI and the server both call [`Engine::run`], so every output,
+//! whichever way it was asked for, is moderated, watermarked, signed and remixable.
+
+mod request;
+
+pub use request::{InputRecord, Request, Resolved};
+
+use anyhow::{bail, Context, Result};
+use candle_core::{Device, Tensor};
+use reel_diffusion::{generate, GenerateOptions, Progress, SamplerSettings, Timeline};
+use reel_media::{FitMode, Video, WriteOptions};
+use reel_models::bundle::Bundle;
+use reel_safety::moderation::{enforce, Policy};
+use reel_safety::provenance::{self, Action, ProvenanceClaim, SignerConfig};
+use reel_safety::watermark::{self, Payload};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+/// Where the embedded default model lives: `$REEL_MODEL`, else `models/reel-toy` of this checkout.
+pub fn default_model_dir() -> PathBuf {
+    match std::env::var_os("REEL_MODEL") {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/reel-toy"),
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct EngineConfig {
+    pub policy: Policy,
+    pub signer: SignerConfig,
+}
+
+/// Loaded models (cached by directory) and the safety settings every run applies.
+pub struct Engine {
+    config: EngineConfig,
+    device: Device,
+    models: Mutex<HashMap<PathBuf, Arc<Bundle>>>,
+}
+
+#[derive(Default)]
+pub struct RunOptions<'a> {
+    pub progress: Option<&'a mut dyn FnMut(Progress)>,
+    pub cancel: Option<&'a AtomicBool>,
+    /// Starting latents (safetensors tensor "latents") instead of seeded noise.
+    pub init_latents: Option<PathBuf>,
+    /// Write per-step latents, final frames and prompt embeddings here (safetensors).
+    pub dump_latents: Option<PathBuf>,
+    /// Id carried by the watermark and the provenance record; derived from the request if unset.
+    pub output_id: Option<String>,
+}
+
+pub struct Outcome {
+    pub resolved: Resolved,
+    pub path: PathBuf,
+    pub output_id: String,
+    pub frames: usize,
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    /// Things the user should know (e.g. an ephemeral provenance signer).
+    pub warnings: Vec<String>,
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig) -> Self {
+        Self {
+            config,
+            device: Device::Cpu,
+            models: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.config.policy
+    }
+
+    /// Loads (once) the model a request names, or the embedded default.
+    pub fn model(&self, name: Option<&str>) -> Result<Arc<Bundle>> {
+        let dir = match name {
+            Some(n) => PathBuf::from(n),
+            None => default_model_dir(),
+        };
+        if let Some(b) = self.models.lock().unwrap().get(&dir) {
+            return Ok(b.clone());
+        }
+        if name.is_none() && !dir.exists() {
+            bail!(
+                "the embedded default model is missing at {} (set REEL_MODEL or pass --model)",
+                dir.display()
+            );
+        }
+        let bundle = Arc::new(Bundle::load(&dir, &self.device)?);
+        self.models.lock().unwrap().insert(dir, bundle.clone());
+        Ok(bundle)
+    }
+
+    /// Moderates, generates, watermarks, writes and signs one output.
+    pub fn run(&self, req: &Request, output: &Path, mut opts: RunOptions) -> Result<Outcome> {
+        // Moderation comes before any compute.
+        enforce(&req.prompt, &self.config.policy)?;
+        let bundle = self.model(req.model.as_deref())?;
+        let resolved = req.resolve(&bundle)?;
+        reel_media::output_format(output)?;
+        check_writable(output)?;
+
+        let timeline = self.timeline(&resolved)?;
+        let settings = SamplerSettings {
+            steps: resolved.steps,
+            guidance: resolved.guidance,
+            shift: resolved.shift,
+            solver: resolved.solver.parse()?,
+            seed: resolved.seed,
+        };
+        let init_latents = match &opts.init_latents {
+            Some(p) => Some(load_latents(p)?),
+            None => None,
+        };
+        let generation = generate(
+            &bundle,
+            &timeline,
+            &settings,
+            GenerateOptions {
+                init_latents,
+                record_trace: opts.dump_latents.is_some(),
+                progress: opts.progress.take(),
+                cancel: opts.cancel,
+            },
+        )?;
+        if let Some(path) = &opts.dump_latents {
+            dump_latents(path, &generation)?;
+        }
+
+        let record = serde_json::to_string(&resolved)?;
+        let request_hash = provenance::request_hash(record.as_bytes());
+        let output_id = opts
+            .output_id
+            .clone()
+            .unwrap_or_else(|| format!("reel_{}", &request_hash[..24]));
+        let mut video: Video = generation.video;
+        watermark::embed(&mut video, &Payload::from_output_id(&output_id));
+
+        reel_media::write_video(
+            &video,
+            output,
+            &WriteOptions::default().with_metadata(record.clone()),
+        )?;
+        write_sidecar(output, &resolved, &output_id, &request_hash)?;
+
+        let mut warnings = Vec::new();
+        if provenance_supported(output) {
+            let claim = ProvenanceClaim {
+                action: if resolved.inputs.is_empty() {
+                    Action::Created
+                } else {
+                    Action::Edited
+                },
+                ingredient: resolved
+                    .inputs
+                    .iter()
+                    .find(|i| i.role != "image")
+                    .map(|i| PathBuf::from(&i.path)),
+                model_name: bundle.config.name.clone(),
+                model_version: bundle.config.version.clone(),
+                request_hash: request_hash.clone(),
+            };
+            provenance::sign_file(output, &claim, &self.config.signer)
+                .with_context(|| format!("cannot sign {}", output.display()))?;
+        } else {
+            warnings.push(format!(
+                "{} carries no C2PA manifest (only MP4, PNG and GIF do); provenance is in the sidecar JSON",
+                output.display()
+            ));
+        }
+        Ok(Outcome {
+            path: output.to_path_buf(),
+            output_id,
+            frames: video.len(),
+            width: video.width(),
+            height: video.height(),
+            fps: video.fps,
+            resolved,
+            warnings,
+        })
+    }
+
+    /// The request's known frames on a timeline (the one mechanism behind every mode).
+    fn timeline(&self, r: &Resolved) -> Result<Timeline> {
+        let mut tl = Timeline::text_to_video(&r.prompt, r.frames, r.fps, r.width, r.height);
+        tl.negative_prompt = r.negative_prompt.clone();
+        let fit: FitMode = r.fit.parse()?;
+        for input in &r.inputs {
+            let frame = reel_media::read_image(Path::new(&input.path))?;
+            let frame =
+                reel_media::resize_frame(&frame, r.width, r.height, fit).with_context(|| {
+                    format!("cannot fit {} to {}x{}", input.path, r.width, r.height)
+                })?;
+            tl = tl.with_known(input.position, vec![frame], input.strength)?;
+        }
+        Ok(tl)
+    }
+}
+
+/// Fails before any compute if the output's folder cannot take a new file.
+fn check_writable(output: &Path) -> Result<()> {
+    let parent = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = if output.to_string_lossy().ends_with('/') {
+        output.to_path_buf()
+    } else {
+        parent
+    };
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+    let probe = dir.join(format!(".reel-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .with_context(|| format!("output folder {} is not writable", dir.display()))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+fn provenance_supported(path: &Path) -> bool {
+    matches!(
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("mp4" | "png" | "gif")
+    )
+}
+
+/// `out.mp4` → `out.mp4.json`; for a PNG-sequence folder, `request.json` inside it.
+pub fn sidecar_path(output: &Path) -> PathBuf {
+    if output.is_dir() || output.to_string_lossy().ends_with('/') {
+        output.join("request.json")
+    } else {
+        let mut s = output.as_os_str().to_owned();
+        s.push(".json");
+        PathBuf::from(s)
+    }
+}
+
+fn write_sidecar(output: &Path, resolved: &Resolved, output_id: &str, hash: &str) -> Result<()> {
+    let doc = serde_json::json!({
+        "reel": env!("CARGO_PKG_VERSION"),
+        "output_id": output_id,
+        "request_sha256": hash,
+        "request": resolved,
+    });
+    let path = sidecar_path(output);
+    std::fs::write(&path, serde_json::to_string_pretty(&doc)?)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Reads the request recorded in a Reel output (its metadata, or its sidecar JSON).
+pub fn read_request(path: &Path) -> Result<Resolved> {
+    if let Ok(Some(meta)) = reel_media::read_metadata(path) {
+        if let Ok(r) = serde_json::from_str::<Resolved>(&meta) {
+            return Ok(r);
+        }
+    }
+    let side = sidecar_path(path);
+    let text = std::fs::read_to_string(&side).with_context(|| {
+        format!(
+            "{} has no Reel request in its metadata and no sidecar {}",
+            path.display(),
+            side.display()
+        )
+    })?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", side.display()))?;
+    serde_json::from_value(doc["request"].clone())
+        .with_context(|| format!("{} holds no Reel request", side.display()))
+}
+
+fn load_latents(path: &Path) -> Result<Tensor> {
+    let tensors = candle_core::safetensors::load(path, &Device::Cpu)
+        .with_context(|| format!("cannot read initial latents {}", path.display()))?;
+    match tensors.get("latents") {
+        Some(t) => Ok(t.clone()),
+        None if tensors.len() == 1 => Ok(tensors.into_values().next().unwrap()),
+        None => bail!("{} has no tensor named \"latents\"", path.display()),
+    }
+}
+
+fn dump_latents(path: &Path, g: &reel_diffusion::Generation) -> Result<()> {
+    let mut map: HashMap<String, Tensor> = HashMap::new();
+    for (i, x) in g.trace.iter().enumerate() {
+        map.insert(format!("step_{i:03}"), x.clone());
+    }
+    map.insert("latents".into(), g.latents.clone());
+    map.insert("prompt_embeds".into(), g.prompt_embeds.clone());
+    let frames = reel_diffusion::frames::frames_to_tensor(&g.video.frames, &Device::Cpu)?;
+    map.insert("frames".into(), ((frames + 1.0)? / 2.0)?);
+    candle_core::safetensors::save(&map, path)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
