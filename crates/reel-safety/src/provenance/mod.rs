@@ -55,6 +55,20 @@ pub struct SignerConfig {
 }
 
 impl SignerConfig {
+    /// From `REEL_C2PA_CERT_CHAIN` and `REEL_C2PA_PRIVATE_KEY` (PEM paths); unset means ephemeral.
+    pub fn from_env() -> Self {
+        let path = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        SignerConfig {
+            cert_chain_pem: path("REEL_C2PA_CERT_CHAIN"),
+            private_key_pem: path("REEL_C2PA_PRIVATE_KEY"),
+            alg: None,
+        }
+    }
+
     /// True when no key material is configured and an ephemeral signer will be used.
     pub fn is_ephemeral(&self) -> bool {
         self.cert_chain_pem.is_none() && self.private_key_pem.is_none()
@@ -141,11 +155,19 @@ fn make_signer(cfg: &SignerConfig) -> Result<c2pa::BoxedSigner> {
             })
         }
         (None, None) => {
-            eprintln!(
-                "warning: no C2PA signing key configured; using an ephemeral certificate. \
-                 The output is signed but not attributable to anyone."
-            );
-            let creds = generate_credentials("Reel ephemeral signer")?;
+            // One ephemeral identity (and one warning) per process.
+            static EPHEMERAL: std::sync::OnceLock<Result<Credentials, String>> =
+                std::sync::OnceLock::new();
+            let creds = EPHEMERAL
+                .get_or_init(|| {
+                    eprintln!(
+                        "warning: no C2PA signing key configured; using an ephemeral certificate. \
+                         The output is signed but not attributable to anyone."
+                    );
+                    generate_credentials("Reel ephemeral signer").map_err(|e| format!("{e:#}"))
+                })
+                .as_ref()
+                .map_err(|e| anyhow::anyhow!("cannot create the ephemeral C2PA identity: {e}"))?;
             c2pa::create_signer::from_keys(
                 creds.chain_pem().as_bytes(),
                 creds.key_pem.as_bytes(),
