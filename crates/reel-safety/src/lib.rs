@@ -4,3 +4,4 @@ pub mod moderation;
 
 pub use moderation::{check, Category, ModerationError, Policy, Verdict};
 pub mod provenance;
+pub mod watermark;

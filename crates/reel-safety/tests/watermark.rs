@@ -1,0 +1,629 @@
+//! Watermark acceptance: invisibility (PSNR), robustness to the listed transformations, payload round
+//! trip, and false positives on clips Reel did not mark. Clips are synthesised here: toy-world-like
+//! scenes (flat backgrounds, solid moving shapes) and textured scenes (gradients, blobs, grain).
+//!
+//! `cargo test -p reel-safety --test watermark -- --ignored --nocapture` runs the large measurement
+//! recorded in WATERMARK.md (WM_BENCH_N clips per transformation, WM_NULL_N unmarked clips).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use image::imageops::FilterType;
+use reel_media::{Frame, Video};
+use reel_safety::watermark::{detect, embed, Payload, THRESHOLD};
+
+// ---------------------------------------------------------------- random numbers
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn range(&mut self, lo: usize, hi: usize) -> usize {
+        lo + (self.next() % (hi - lo + 1) as u64) as usize
+    }
+    fn gauss(&mut self) -> f64 {
+        let (u, v) = (self.unit().max(1e-12), self.unit());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+    fn even(&mut self, lo: usize, hi: usize) -> usize {
+        self.range(lo / 2, hi / 2) * 2
+    }
+}
+
+// ---------------------------------------------------------------- clips
+
+const BACKGROUNDS: [[f64; 3]; 6] = [
+    [0.0, 0.0, 0.0],
+    [255.0, 255.0, 255.0],
+    [128.0, 128.0, 128.0],
+    [30.0, 60.0, 200.0],
+    [40.0, 160.0, 60.0],
+    [120.0, 80.0, 40.0],
+];
+const COLOURS: [[f64; 3]; 8] = [
+    [220.0, 30.0, 30.0],
+    [40.0, 200.0, 40.0],
+    [40.0, 60.0, 230.0],
+    [240.0, 220.0, 40.0],
+    [150.0, 50.0, 180.0],
+    [40.0, 220.0, 220.0],
+    [250.0, 140.0, 20.0],
+    [250.0, 250.0, 250.0],
+];
+
+fn to_video(w: usize, h: usize, frames: Vec<Vec<f64>>) -> Video {
+    let frames = frames
+        .into_iter()
+        .map(|f| {
+            let raw = f
+                .iter()
+                .map(|v| v.round().clamp(0.0, 255.0) as u8)
+                .collect();
+            Frame::from_raw(w as u32, h as u32, raw).unwrap()
+        })
+        .collect();
+    Video::new(frames, 24.0).unwrap()
+}
+
+/// A toy-world scene: solid background, one or two solid shapes moving in a straight line,
+/// edges anti-aliased by 2×2 supersampling, optional sensor-like grain.
+fn toy_clip(rng: &mut Rng, w: usize, h: usize, n: usize, grain: f64) -> Video {
+    let bg = BACKGROUNDS[rng.range(0, 5)];
+    let objects: Vec<(usize, [f64; 3], f64, f64, f64, f64, f64)> = (0..rng.range(1, 2))
+        .map(|_| {
+            let size = (w.min(h) as f64) * (0.1 + 0.15 * rng.unit());
+            (
+                rng.range(0, 2),
+                COLOURS[rng.range(0, 7)],
+                size,
+                rng.unit() * w as f64,
+                rng.unit() * h as f64,
+                (rng.unit() - 0.5) * 4.0,
+                (rng.unit() - 0.5) * 4.0,
+            )
+        })
+        .collect();
+    let frames = (0..n)
+        .map(|t| {
+            let mut f = vec![0.0; w * h * 3];
+            for y in 0..h {
+                for x in 0..w {
+                    let mut px = [0.0; 3];
+                    for (sx, sy) in [(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)] {
+                        let (fx, fy) = (x as f64 + sx, y as f64 + sy);
+                        let mut c = bg;
+                        for &(shape, col, s, x0, y0, vx, vy) in &objects {
+                            let (dx, dy) = (fx - (x0 + vx * t as f64), fy - (y0 + vy * t as f64));
+                            let inside = match shape {
+                                0 => dx * dx + dy * dy < s * s,
+                                1 => dx.abs() < s && dy.abs() < s,
+                                _ => dy < s && dy > -s && dx.abs() < (dy + s) / 2.0,
+                            };
+                            if inside {
+                                c = col;
+                            }
+                        }
+                        for k in 0..3 {
+                            px[k] += c[k] / 4.0;
+                        }
+                    }
+                    for k in 0..3 {
+                        f[(y * w + x) * 3 + k] = px[k] + grain * rng.gauss();
+                    }
+                }
+            }
+            f
+        })
+        .collect();
+    to_video(w, h, frames)
+}
+
+/// A textured scene: a colour gradient, soft blobs drifting, grain.
+fn textured_clip(rng: &mut Rng, w: usize, h: usize, n: usize) -> Video {
+    let c0: Vec<f64> = (0..3).map(|_| rng.unit() * 255.0).collect();
+    let c1: Vec<f64> = (0..3).map(|_| rng.unit() * 255.0).collect();
+    let angle = rng.unit() * std::f64::consts::TAU;
+    let blobs: Vec<(f64, f64, f64, f64, f64)> = (0..rng.range(2, 6))
+        .map(|_| {
+            (
+                rng.unit() * w as f64,
+                rng.unit() * h as f64,
+                (0.05 + 0.2 * rng.unit()) * w.min(h) as f64,
+                (rng.unit() - 0.5) * 120.0,
+                (rng.unit() - 0.5) * 3.0,
+            )
+        })
+        .collect();
+    let grain = rng.unit() * 6.0;
+    let frames = (0..n)
+        .map(|t| {
+            let mut f = vec![0.0; w * h * 3];
+            for y in 0..h {
+                for x in 0..w {
+                    let u = ((x as f64 * angle.cos() + y as f64 * angle.sin()) / (w + h) as f64
+                        + 0.5)
+                        .clamp(0.0, 1.0);
+                    let mut lift = 0.0;
+                    for &(bx, by, r, a, v) in &blobs {
+                        let (dx, dy) = (x as f64 - bx - v * t as f64, y as f64 - by);
+                        lift += a * (-(dx * dx + dy * dy) / (2.0 * r * r)).exp();
+                    }
+                    for k in 0..3 {
+                        f[(y * w + x) * 3 + k] =
+                            c0[k] * (1.0 - u) + c1[k] * u + lift + grain * rng.gauss();
+                    }
+                }
+            }
+            f
+        })
+        .collect();
+    to_video(w, h, frames)
+}
+
+/// A "generated" clip: half toy-world scenes (some with grain), half textured scenes.
+fn generated_clip(rng: &mut Rng, min_side: usize, max_side: usize, max_frames: usize) -> Video {
+    let (w, h) = (rng.even(min_side, max_side), rng.even(min_side, max_side));
+    let n = rng.range(1, max_frames);
+    if rng.next() % 2 == 0 {
+        let grain = if rng.next() % 2 == 0 { 0.0 } else { 2.0 };
+        toy_clip(rng, w, h, n, grain)
+    } else {
+        textured_clip(rng, w, h, n)
+    }
+}
+
+/// Clips Reel did not mark: noise, gradients, solid colours, toy-world and textured scenes.
+fn unmarked_clip(rng: &mut Rng, i: usize) -> Video {
+    let (w, h) = (rng.even(32, 256), rng.even(32, 256));
+    let n = rng.range(1, 16);
+    match i % 5 {
+        0 => {
+            let sigma = 2.0 + rng.unit() * 60.0;
+            let mean = rng.unit() * 255.0;
+            let frames = (0..n)
+                .map(|_| (0..w * h * 3).map(|_| mean + sigma * rng.gauss()).collect())
+                .collect();
+            to_video(w, h, frames)
+        }
+        1 => {
+            let (a, b) = (rng.unit() * 255.0, rng.unit() * 255.0);
+            let (gx, gy) = (rng.unit() - 0.5, rng.unit() - 0.5);
+            let f: Vec<f64> = (0..w * h * 3)
+                .map(|j| {
+                    let (x, y) = ((j / 3) % w, (j / 3) / w);
+                    a + (b - a) * (gx * x as f64 / w as f64 + gy * y as f64 / h as f64 + 0.5)
+                })
+                .collect();
+            to_video(w, h, vec![f; n])
+        }
+        2 => {
+            let c: Vec<f64> = (0..3).map(|_| rng.unit() * 255.0).collect();
+            to_video(w, h, vec![(0..w * h * 3).map(|j| c[j % 3]).collect(); n])
+        }
+        3 => {
+            let grain = if rng.next() % 2 == 0 { 0.0 } else { 2.0 };
+            toy_clip(rng, w, h, n, grain)
+        }
+        _ => textured_clip(rng, w, h, n),
+    }
+}
+
+// ---------------------------------------------------------------- transformations
+
+fn psnr(a: &Video, b: &Video) -> f64 {
+    let mut se = 0.0;
+    let mut n = 0.0;
+    for (fa, fb) in a.frames.iter().zip(&b.frames) {
+        for (x, y) in fa.as_raw().iter().zip(fb.as_raw()) {
+            let d = f64::from(*x) - f64::from(*y);
+            se += d * d;
+            n += 1.0;
+        }
+    }
+    if se == 0.0 {
+        return f64::INFINITY;
+    }
+    10.0 * (255.0f64 * 255.0 / (se / n)).log10()
+}
+
+fn map_frames(v: &Video, f: impl Fn(&Frame) -> Frame) -> Video {
+    Video::new(v.frames.iter().map(f).collect(), v.fps).unwrap()
+}
+
+/// H.264 through openh264 at a constant quantiser, the way Reel's own MP4 writer encodes.
+fn openh264_roundtrip(v: &Video, qp: u8) -> Video {
+    use openh264::decoder::Decoder;
+    use openh264::encoder::{
+        BitRate, Encoder, EncoderConfig, FrameRate, IntraFramePeriod, QpRange, RateControlMode,
+    };
+    use openh264::formats::{RgbSliceU8, YUVBuffer, YUVSource};
+    use openh264::OpenH264API;
+    let (w, h) = (v.width() as usize, v.height() as usize);
+    let cfg = EncoderConfig::new()
+        .skip_frames(false)
+        .max_frame_rate(FrameRate::from_hz(v.fps as f32))
+        .intra_frame_period(IntraFramePeriod::from_num_frames(48))
+        .num_threads(1)
+        .rate_control_mode(RateControlMode::Quality)
+        .qp(QpRange::new(qp, qp))
+        .bitrate(BitRate::from_bps(50_000_000));
+    let mut enc = Encoder::with_api_config(OpenH264API::from_source(), cfg).unwrap();
+    let mut dec = Decoder::new().unwrap();
+    let mut out = Vec::new();
+    for f in &v.frames {
+        let yuv = YUVBuffer::from_rgb8_source(RgbSliceU8::new(f.as_raw(), (w, h)));
+        let bits = enc.encode(&yuv).unwrap().to_vec();
+        if let Some(d) = dec.decode(&bits).unwrap() {
+            let (dw, dh) = d.dimensions();
+            let mut raw = vec![0u8; dw * dh * 3];
+            d.write_rgb8(&mut raw);
+            out.push(Frame::from_raw(dw as u32, dh as u32, raw).unwrap());
+        }
+    }
+    for d in dec.flush_remaining().unwrap() {
+        let (dw, dh) = d.dimensions();
+        let mut raw = vec![0u8; dw * dh * 3];
+        d.write_rgb8(&mut raw);
+        out.push(Frame::from_raw(dw as u32, dh as u32, raw).unwrap());
+    }
+    assert_eq!(out.len(), v.len(), "decoder lost frames");
+    Video::new(out, v.fps).unwrap()
+}
+
+fn have_ffmpeg() -> bool {
+    Command::new("ffmpeg")
+        .arg("-version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// Pipes raw RGB frames through ffmpeg into `file` with `encode_args`, then decodes `file` back.
+fn ffmpeg_roundtrip(v: &Video, file: &str, encode_args: &[&str]) -> Video {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(file);
+    let (w, h) = (v.width(), v.height());
+    let size = format!("{w}x{h}");
+    let mut child = Command::new("ffmpeg")
+        .args([
+            "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", &size,
+        ])
+        .args(["-r", "24", "-i", "-"])
+        .args(encode_args)
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        for f in &v.frames {
+            stdin.write_all(f.as_raw()).unwrap();
+        }
+    }
+    assert!(child.wait().unwrap().success(), "ffmpeg encode failed");
+    ffmpeg_decode(&path, w, h)
+}
+
+fn ffmpeg_decode(path: &Path, w: u32, h: u32) -> Video {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ffmpeg decode failed");
+    let fsize = (w * h * 3) as usize;
+    let frames: Vec<Frame> = out
+        .stdout
+        .chunks_exact(fsize)
+        .map(|c| Frame::from_raw(w, h, c.to_vec()).unwrap())
+        .collect();
+    Video::new(frames, 24.0).unwrap()
+}
+
+fn x264_crf23(v: &Video) -> Video {
+    ffmpeg_roundtrip(
+        v,
+        "clip.mp4",
+        &[
+            "-c:v", "libx264", "-crf", "23", "-preset", "medium", "-pix_fmt", "yuv420p",
+        ],
+    )
+}
+
+fn ffmpeg_gif(v: &Video, dither: &str) -> Video {
+    let filter =
+        format!("split[a][b];[a]palettegen=max_colors=256[p];[b][p]paletteuse=dither={dither}");
+    ffmpeg_roundtrip(v, "clip.gif", &["-filter_complex", &filter])
+}
+
+fn resize_half(v: &Video, filter: FilterType) -> Video {
+    map_frames(v, |f| {
+        image::imageops::resize(f, (f.width() / 2).max(1), (f.height() / 2).max(1), filter)
+    })
+}
+
+/// Keeps 90% of the width and height at a random offset.
+fn crop10(v: &Video, rng: &mut Rng) -> Video {
+    let (w, h) = (v.width(), v.height());
+    let (cw, ch) = (
+        (w as f64 * 0.9).round() as u32,
+        (h as f64 * 0.9).round() as u32,
+    );
+    let (x0, y0) = (
+        rng.range(0, (w - cw) as usize) as u32,
+        rng.range(0, (h - ch) as usize) as u32,
+    );
+    map_frames(v, |f| {
+        image::imageops::crop_imm(f, x0, y0, cw, ch).to_image()
+    })
+}
+
+fn brightness(v: &Video, gain: f64) -> Video {
+    map_frames(v, |f| {
+        let raw = f
+            .as_raw()
+            .iter()
+            .map(|&c| (f64::from(c) * gain).round().clamp(0.0, 255.0) as u8)
+            .collect();
+        Frame::from_raw(f.width(), f.height(), raw).unwrap()
+    })
+}
+
+/// GIF through the `image` crate's encoder (NeuQuant palette per frame, no dithering) and back.
+fn gif_roundtrip(v: &Video) -> Video {
+    use image::codecs::gif::{GifDecoder, GifEncoder};
+    use image::AnimationDecoder;
+    let mut bytes = Vec::new();
+    {
+        let mut enc = GifEncoder::new_with_speed(&mut bytes, 10);
+        for f in &v.frames {
+            let rgba = image::DynamicImage::ImageRgb8(f.clone()).to_rgba8();
+            enc.encode_frame(image::Frame::new(rgba)).unwrap();
+        }
+    }
+    let dec = GifDecoder::new(std::io::Cursor::new(bytes)).unwrap();
+    let frames: Vec<Frame> = dec
+        .into_frames()
+        .map(|f| image::DynamicImage::ImageRgba8(f.unwrap().into_buffer()).to_rgb8())
+        .collect();
+    Video::new(frames, v.fps).unwrap()
+}
+
+/// A fixed 6×7×6 (252-colour) palette with Floyd–Steinberg error diffusion: a harsh GIF.
+fn gif_uniform_dither(v: &Video) -> Video {
+    let levels = [6usize, 7, 6];
+    map_frames(v, |f| {
+        let (w, h) = (f.width() as usize, f.height() as usize);
+        let mut buf: Vec<f64> = f.as_raw().iter().map(|&c| f64::from(c)).collect();
+        let mut out = vec![0u8; w * h * 3];
+        for y in 0..h {
+            for x in 0..w {
+                for k in 0..3 {
+                    let i = (y * w + x) * 3 + k;
+                    let step = 255.0 / (levels[k] - 1) as f64;
+                    let q = ((buf[i] / step).round().clamp(0.0, (levels[k] - 1) as f64)) * step;
+                    let err = buf[i] - q;
+                    out[i] = q.round() as u8;
+                    let mut spread = |dx: isize, dy: usize, wgt: f64| {
+                        let (nx, ny) = (x as isize + dx, y + dy);
+                        if nx >= 0 && (nx as usize) < w && ny < h {
+                            buf[(ny * w + nx as usize) * 3 + k] += err * wgt;
+                        }
+                    };
+                    spread(1, 0, 7.0 / 16.0);
+                    spread(-1, 1, 3.0 / 16.0);
+                    spread(0, 1, 5.0 / 16.0);
+                    spread(1, 1, 1.0 / 16.0);
+                }
+            }
+        }
+        Frame::from_raw(w as u32, h as u32, out).unwrap()
+    })
+}
+
+// ---------------------------------------------------------------- measurement
+
+struct Tally {
+    name: &'static str,
+    n: usize,
+    detected: usize,
+    payload_ok: usize,
+    min_score: f64,
+}
+
+fn run_transform(
+    name: &'static str,
+    clips: usize,
+    seed: u64,
+    sizes: (usize, usize, usize),
+    transform: &dyn Fn(&Video, &mut Rng) -> Video,
+) -> Tally {
+    let mut rng = Rng(seed);
+    let mut t = Tally {
+        name,
+        n: 0,
+        detected: 0,
+        payload_ok: 0,
+        min_score: f64::INFINITY,
+    };
+    for i in 0..clips {
+        let mut v = generated_clip(&mut rng, sizes.0, sizes.1, sizes.2);
+        let payload = Payload::from_output_id(&format!("video_{seed}_{i}"));
+        embed(&mut v, &payload);
+        let got = detect(&transform(&v, &mut rng));
+        t.n += 1;
+        t.min_score = t.min_score.min(got.score);
+        if got.detected {
+            t.detected += 1;
+            if got.payload == Some(payload) {
+                t.payload_ok += 1;
+            }
+        }
+        assert!(
+            got.payload.is_none() || got.payload == Some(payload),
+            "{name}: wrong payload decoded"
+        );
+    }
+    eprintln!(
+        "{:<28} clips {:>4}  detected {:>6.2}%  payload {:>6.2}%  min score {:.2}",
+        t.name,
+        t.n,
+        100.0 * t.detected as f64 / t.n as f64,
+        100.0 * t.payload_ok as f64 / t.n as f64,
+        t.min_score
+    );
+    t
+}
+
+type Transform = (&'static str, Box<dyn Fn(&Video, &mut Rng) -> Video>);
+
+fn transforms() -> Vec<Transform> {
+    let mut list: Vec<Transform> = vec![
+        ("none", Box::new(|v: &Video, _: &mut Rng| v.clone())),
+        (
+            "openh264 qp 26",
+            Box::new(|v: &Video, _: &mut Rng| openh264_roundtrip(v, 26)),
+        ),
+        (
+            "resize 0.5x triangle",
+            Box::new(|v: &Video, _: &mut Rng| resize_half(v, FilterType::Triangle)),
+        ),
+        (
+            "resize 0.5x lanczos3",
+            Box::new(|v: &Video, _: &mut Rng| resize_half(v, FilterType::Lanczos3)),
+        ),
+        ("crop 10%", Box::new(|v: &Video, r: &mut Rng| crop10(v, r))),
+        (
+            "brightness +10%",
+            Box::new(|v: &Video, _: &mut Rng| brightness(v, 1.1)),
+        ),
+        (
+            "brightness -10%",
+            Box::new(|v: &Video, _: &mut Rng| brightness(v, 0.9)),
+        ),
+        (
+            "gif neuquant",
+            Box::new(|v: &Video, _: &mut Rng| gif_roundtrip(v)),
+        ),
+        (
+            "gif 252 colours dithered",
+            Box::new(|v: &Video, _: &mut Rng| gif_uniform_dither(v)),
+        ),
+    ];
+    if have_ffmpeg() {
+        list.push((
+            "x264 crf 23",
+            Box::new(|v: &Video, _: &mut Rng| x264_crf23(v)),
+        ));
+        list.push((
+            "ffmpeg gif bayer",
+            Box::new(|v: &Video, _: &mut Rng| ffmpeg_gif(v, "bayer")),
+        ));
+        list.push((
+            "ffmpeg gif no dither",
+            Box::new(|v: &Video, _: &mut Rng| ffmpeg_gif(v, "none")),
+        ));
+    }
+    list
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+#[test]
+#[ignore]
+fn watermark_bench() {
+    let n = env_usize("WM_BENCH_N", 200);
+    let nulls = env_usize("WM_NULL_N", 1000);
+    let max_frames = env_usize("WM_MAX_FRAMES", 48);
+    for (k, (name, f)) in transforms().into_iter().enumerate() {
+        run_transform(name, n, 1000 + k as u64, (64, 256, max_frames), &*f);
+    }
+    let mut rng = Rng(77);
+    let mut false_pos = 0;
+    let mut max_score = f64::NEG_INFINITY;
+    let mut scores = Vec::new();
+    for i in 0..nulls {
+        let v = unmarked_clip(&mut rng, i);
+        let d = detect(&v);
+        scores.push(d.score);
+        max_score = max_score.max(d.score);
+        false_pos += usize::from(d.detected);
+    }
+    scores.sort_by(f64::total_cmp);
+    eprintln!(
+        "unmarked clips {nulls}: false positives {false_pos}, max score {max_score:.2}, median {:.2}, 99th pct {:.2} (threshold {THRESHOLD})",
+        scores[nulls / 2],
+        scores[nulls * 99 / 100]
+    );
+}
+
+#[test]
+#[ignore]
+fn watermark_debug() {
+    let mut rng = Rng(5);
+    for i in 0..20 {
+        let mut v = generated_clip(&mut rng, 64, 256, 24);
+        let orig = v.clone();
+        let payload = Payload::from_output_id(&format!("video_{i}"));
+        embed(&mut v, &payload);
+        let d = detect(&v);
+        let d0 = detect(&orig);
+        eprintln!(
+            "{}x{}x{} psnr {:.1} score {:.2} scale {} payload {} | unmarked {:.2}",
+            v.width(),
+            v.height(),
+            v.len(),
+            psnr(&orig, &v),
+            d.score,
+            d.scale,
+            d.payload.is_some(),
+            d0.score
+        );
+    }
+}
+
+#[test]
+#[ignore]
+fn watermark_debug2() {
+    let mut rng = Rng(9);
+    for (w, h) in [
+        (80usize, 78usize),
+        (128, 128),
+        (64, 64),
+        (200, 90),
+        (256, 256),
+    ] {
+        for kind in 0..3 {
+            let mut v = match kind {
+                0 => to_video(w, h, vec![vec![128.0; w * h * 3]; 4]),
+                1 => toy_clip(&mut rng, w, h, 4, 0.0),
+                _ => textured_clip(&mut rng, w, h, 4),
+            };
+            embed(&mut v, &Payload::from_output_id("x"));
+            let d = detect(&v);
+            eprintln!(
+                "{w}x{h} kind {kind} score {:.2} payload {}",
+                d.score,
+                d.payload.is_some()
+            );
+        }
+    }
+}
