@@ -189,14 +189,19 @@ struct Comp {
     y1: u32,
     top: usize,
     lab_sum: [f32; 3],
+    /// Shape features of the half-coverage mask (see `refine`).
+    fill: f32,
+    top_frac: f32,
+    side_w: u32,
+    side_h: u32,
 }
 
 impl Comp {
     fn bw(&self) -> u32 {
-        self.x1 - self.x0 + 1
+        self.side_w
     }
     fn bh(&self) -> u32 {
-        self.y1 - self.y0 + 1
+        self.side_h
     }
     fn mean_lab(&self) -> [f32; 3] {
         let n = self.area as f32;
@@ -209,8 +214,7 @@ impl Comp {
     /// Fill ratio of the bounding box (square 1, circle pi/4, triangle 1/2) and the
     /// fraction of pixels in the upper half (triangle 1/4, others 1/2).
     fn shape(&self) -> Shape {
-        let fill = self.area as f32 / (self.bw() * self.bh()) as f32;
-        let top = self.top as f32 / self.area as f32;
+        let (fill, top) = (self.fill, self.top_frac);
         if top < 0.37 || fill < 0.6 {
             Shape::Triangle
         } else if fill >= 0.885 {
@@ -219,6 +223,44 @@ impl Comp {
             Shape::Circle
         }
     }
+}
+
+/// Re-measures a component on its half-coverage mask: each pixel's coverage is its projection
+/// onto the segment from the background colour to the component's mean colour (in RGB, where
+/// edges blend), and pixels at >= 50% form the mask. The 50% contour of a blurred edge stays
+/// on the edge, so fill ratio and bounding box survive soft output.
+fn refine(c: &mut Comp, img: &image::RgbImage, bg: [f32; 3], mean_rgb: [f32; 3]) {
+    let (w, h) = img.dimensions();
+    let d = [0, 1, 2].map(|k| mean_rgb[k] - bg[k]);
+    let dd = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+    if dd < 1.0 {
+        return;
+    }
+    let (x0, x1) = (c.x0.saturating_sub(1), (c.x1 + 1).min(w - 1));
+    let (y0, y1) = (c.y0.saturating_sub(1), (c.y1 + 1).min(h - 1));
+    let mut pts = Vec::new();
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let p = img.get_pixel(x, y).0;
+            let a = (0..3).map(|k| (p[k] as f32 - bg[k]) * d[k]).sum::<f32>() / dd;
+            // Far past the object colour is something else (another object, the pillar).
+            if (0.5..=1.6).contains(&a) {
+                pts.push((x, y));
+            }
+        }
+    }
+    if pts.len() < 3 {
+        return;
+    }
+    let bx0 = pts.iter().map(|p| p.0).min().unwrap_or(0);
+    let bx1 = pts.iter().map(|p| p.0).max().unwrap_or(0);
+    let by0 = pts.iter().map(|p| p.1).min().unwrap_or(0);
+    let by1 = pts.iter().map(|p| p.1).max().unwrap_or(0);
+    c.side_w = bx1 - bx0 + 1;
+    c.side_h = by1 - by0 + 1;
+    c.fill = pts.len() as f32 / (c.side_w * c.side_h) as f32;
+    let mid = (by0 + by1 + 1) as f32 / 2.0;
+    c.top_frac = pts.iter().filter(|p| (p.1 as f32 + 0.5) < mid).count() as f32 / pts.len() as f32;
 }
 
 struct Frame {
@@ -231,6 +273,7 @@ fn analyse_frame(
     img: &image::RgbImage,
     conv: &LabConverter,
     bg_lab: [f32; 3],
+    bg_rgb: [f32; 3],
     obj_labs: &[(u8, [f32; 3])],
     pillar_lab: [f32; 3],
     min_area: usize,
@@ -322,7 +365,12 @@ fn analyse_frame(
             y1: 0,
             top: 0,
             lab_sum: [0.0; 3],
+            fill: 0.0,
+            top_frac: 0.0,
+            side_w: 1,
+            side_h: 1,
         };
+        let mut rgb_sum = [0.0f32; 3];
         for &i in &members {
             let (x, y) = ((i % w as usize) as u32, (i / w as usize) as u32);
             c.cx += x as f32 + 0.5;
@@ -331,8 +379,10 @@ fn analyse_frame(
             c.x1 = c.x1.max(x);
             c.y0 = c.y0.min(y);
             c.y1 = c.y1.max(y);
+            let p = img.get_pixel(x, y).0;
             for k in 0..3 {
                 c.lab_sum[k] += labs[i][k];
+                rgb_sum[k] += p[k] as f32;
             }
         }
         c.cx /= c.area as f32;
@@ -342,6 +392,12 @@ fn analyse_frame(
             .iter()
             .filter(|&&i| ((i / w as usize) as f32 + 0.5) < mid)
             .count();
+        c.side_w = c.x1 - c.x0 + 1;
+        c.side_h = c.y1 - c.y0 + 1;
+        c.fill = c.area as f32 / (c.side_w * c.side_h) as f32;
+        c.top_frac = c.top as f32 / c.area as f32;
+        let n = c.area as f32;
+        refine(&mut c, img, bg_rgb, rgb_sum.map(|v| v / n));
         comps.push(c);
     }
     Frame { comps, pillar_cols }
@@ -487,7 +543,7 @@ pub fn evaluate(video: &Video, prompt: &str) -> Result<ClipEval> {
             median(&mut ch[1]).round() as u8,
             median(&mut ch[2]).round() as u8,
         ];
-        frame_bg.push(conv.lab(med));
+        frame_bg.push((conv.lab(med), med.map(|v| v as f32)));
     }
     let detected_bg = Background::ALL[(0..votes.len()).max_by_key(|&i| votes[i]).unwrap_or(0)];
     let background = spec
@@ -501,14 +557,14 @@ pub fn evaluate(video: &Video, prompt: &str) -> Result<ClipEval> {
         .frames
         .iter()
         .zip(&frame_bg)
-        .map(|(img, &bg)| {
+        .map(|(img, &(bg, bg_rgb))| {
             let obj_labs: Vec<(u8, [f32; 3])> = Colour::ALL
                 .iter()
                 .enumerate()
                 .map(|(i, c)| (OBJ0 + i as u8, conv.lab(c.rgb())))
                 .filter(|(_, lab)| dist(*lab, bg) >= 20.0)
                 .collect();
-            analyse_frame(img, &conv, bg, &obj_labs, pillar_lab, min_area)
+            analyse_frame(img, &conv, bg, bg_rgb, &obj_labs, pillar_lab, min_area)
         })
         .collect();
     let colour_label =
@@ -730,9 +786,11 @@ pub fn evaluate(video: &Video, prompt: &str) -> Result<ClipEval> {
             .map(|c| c.as_ref().is_some_and(|c| c.area as f32 >= 0.3 * p90))
             .collect();
         let frac = found.iter().filter(|b| **b).count() as f32 / n_frames as f32;
-        let q = n_frames.div_ceil(4);
         let present = if o.behind_pillar {
-            frac >= 0.5 && found[..q].iter().any(|b| *b) && found[n_frames - q..].iter().any(|b| *b)
+            let half = n_frames / 2;
+            frac >= 0.5
+                && found[..half.max(1)].iter().any(|b| *b)
+                && found[half..].iter().any(|b| *b)
         } else {
             frac >= 0.9
         };
