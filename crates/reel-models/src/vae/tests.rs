@@ -274,3 +274,89 @@ fn weight_names_follow_diffusers_layout() {
     assert_eq!(shape("decoder.norm_out.gamma"), [4, 1, 1, 1]);
     assert_eq!(shape("decoder.conv_out.weight"), [3, 4, 3, 3, 3]);
 }
+
+/// Wall times for sizing the embedded model's VAE (prints only; run with
+/// `cargo test -p reel-models --lib bench_vae -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn bench_vae() {
+    use std::time::Instant;
+    for (base, nres) in [(32, 1), (16, 1), (24, 1)] {
+        let cfg = VaeConfig::small(base, 16, vec![1, 2, 4, 4], nres, vec![false, true, true]);
+        let (vm, vae) = random_vae(&cfg);
+        let params: usize = vm.all_vars().iter().map(|v| v.elem_count()).sum();
+        let x = randn(&[1, 3, 17, 64, 64]).tanh().unwrap();
+        let t = Instant::now();
+        let mu = vae.encode(&x).unwrap();
+        let te = t.elapsed();
+        let t = Instant::now();
+        let out = vae.decode(&mu).unwrap();
+        let td = t.elapsed();
+        let t = Instant::now();
+        let _ = vae.decode_chunked(&mu, 1).unwrap();
+        let tdc = t.elapsed();
+        assert_eq!(out.dims(), x.dims());
+        let xb = randn(&[4, 3, 17, 64, 64]).tanh().unwrap();
+        let t = Instant::now();
+        let (mu, logvar) = vae.encode_dist(&xb).unwrap();
+        let rec = vae.decode(&mu).unwrap();
+        let loss = ((rec - &xb).unwrap().sqr().unwrap().mean_all().unwrap()
+            + logvar.sqr().unwrap().mean_all().unwrap())
+        .unwrap();
+        let tf = t.elapsed();
+        let _g = loss.backward().unwrap();
+        let tt = t.elapsed();
+        println!(
+            "base_dim {base} nres {nres} ({:.2} M params): encode {:.2}s, decode {:.2}s, \
+             decode chunked(1) {:.2}s; train step batch 4: forward {:.2}s, forward+backward {:.2}s",
+            params as f64 / 1e6,
+            te.as_secs_f64(),
+            td.as_secs_f64(),
+            tdc.as_secs_f64(),
+            tf.as_secs_f64(),
+            tt.as_secs_f64()
+        );
+    }
+}
+
+#[test]
+#[ignore]
+fn bench_vae_parts() {
+    use crate::conv3d::CausalConv3d;
+    use std::time::Instant;
+    let x = randn(&[1, 32, 17, 64, 64]);
+    let conv = CausalConv3d::from_tensors(randn(&[32, 32, 3, 3, 3]), randn(&[32]), [1; 3], [1; 3])
+        .unwrap();
+    let vm = VarMap::new();
+    let vb = VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu);
+    let norm = RmsNorm::new(32, 3, vb).unwrap();
+    for _ in 0..2 {
+        let t = Instant::now();
+        let g = crate::conv3d::Conv3dGeom {
+            kernel: [3; 3],
+            stride: [1; 3],
+            pad: [(2, 0), (1, 1), (1, 1)],
+        };
+        let cols = crate::conv3d::im2col(&x, &g).unwrap();
+        let ti = t.elapsed();
+        let t = Instant::now();
+        let w = randn(&[32, 32 * 27]);
+        let _y = w.broadcast_left(1).unwrap().matmul(&cols).unwrap();
+        let tm = t.elapsed();
+        let t = Instant::now();
+        let _y = conv.forward(&x).unwrap();
+        let tc = t.elapsed();
+        let t = Instant::now();
+        let _y = norm.forward(&x).unwrap();
+        let tn = t.elapsed();
+        let t = Instant::now();
+        let _y = x.silu().unwrap();
+        let ts = t.elapsed();
+        let t = Instant::now();
+        let _y = x.sqr().unwrap().sum_keepdim(1).unwrap();
+        let tsum = t.elapsed();
+        println!(
+            "im2col {ti:?} matmul {tm:?} conv {tc:?} norm {tn:?} (sumsq {tsum:?}) silu {ts:?}"
+        );
+    }
+}
