@@ -117,7 +117,8 @@ mod tests {
         let _ = vb.get_with_hints((2,), "y", init)?;
         let x2 = vb.get_with_hints((4, 3), "x", init)?;
         assert_eq!(x1.to_vec2::<f32>()?, x2.to_vec2::<f32>()?);
-        let other = seeded_var_builder(&VarMap::new(), 8, &dev).get_with_hints((4, 3), "x", init)?;
+        let other =
+            seeded_var_builder(&VarMap::new(), 8, &dev).get_with_hints((4, 3), "x", init)?;
         assert_ne!(x1.to_vec2::<f32>()?, other.to_vec2::<f32>()?);
         // Roughly standard normal.
         let many = seeded_var_builder(&VarMap::new(), 1, &dev).get_with_hints(10_000, "z", init)?;

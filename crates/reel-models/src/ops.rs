@@ -128,7 +128,10 @@ mod tests {
         let b = Tensor::new(&[1f32, 0., 0., 0., 0.], &dev)?;
         let y = linear(&x, &w, Some(&b))?;
         assert_eq!(y.dims(), &[2, 3, 5]);
-        assert_eq!(y.get(1)?.get(2)?.to_vec1::<f32>()?, vec![5., 4., 4., 4., 4.]);
+        assert_eq!(
+            y.get(1)?.get(2)?.to_vec1::<f32>()?,
+            vec![5., 4., 4., 4., 4.]
+        );
         Ok(())
     }
 }

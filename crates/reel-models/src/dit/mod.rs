@@ -100,7 +100,10 @@ impl DitConfig {
             anyhow::bail!("freq_dim must be even, got {}", self.freq_dim);
         }
         if self.patch_size.iter().any(|p| *p == 0) {
-            anyhow::bail!("patch_size entries must be positive, got {:?}", self.patch_size);
+            anyhow::bail!(
+                "patch_size entries must be positive, got {:?}",
+                self.patch_size
+            );
         }
         if let Some(q) = &self.qk_norm {
             if q != "rms_norm_across_heads" {
@@ -154,7 +157,10 @@ impl SelfAttention {
         let q = split_heads(&self.norm_q.forward(&self.to_q.forward(x)?)?, self.heads)?;
         let k = split_heads(&self.norm_k.forward(&self.to_k.forward(x)?)?, self.heads)?;
         let v = split_heads(&self.to_v.forward(x)?, self.heads)?;
-        let (q, k) = (rope::apply_rope(&q, cos, sin)?, rope::apply_rope(&k, cos, sin)?);
+        let (q, k) = (
+            rope::apply_rope(&q, cos, sin)?,
+            rope::apply_rope(&k, cos, sin)?,
+        );
         let hd = q.dim(D::Minus1)?;
         let a = ops::attention(&q, &k, &v, 1.0 / (hd as f64).sqrt())?;
         self.to_out.forward(&merge_heads(&a)?)
@@ -215,7 +221,9 @@ impl CrossAttention {
 /// `[B, L, H·d]` → `[B, H, L, d]`.
 fn split_heads(x: &Tensor, heads: usize) -> Result<Tensor> {
     let (b, l, dim) = x.dims3()?;
-    x.reshape((b, l, heads, dim / heads))?.transpose(1, 2)?.contiguous()
+    x.reshape((b, l, heads, dim / heads))?
+        .transpose(1, 2)?
+        .contiguous()
 }
 
 /// `[B, H, L, d]` → `[B, L, H·d]`.
@@ -285,12 +293,22 @@ impl Block {
         })
     }
 
-    fn forward(&self, x: &Tensor, tproj: &Tensor, ctx: &Context, rope: &(Tensor, Tensor)) -> Result<Tensor> {
+    fn forward(
+        &self,
+        x: &Tensor,
+        tproj: &Tensor,
+        ctx: &Context,
+        rope: &(Tensor, Tensor),
+    ) -> Result<Tensor> {
         let m = modulation_chunks(&self.scale_shift_table, tproj, 6)?;
-        let (shift, scale, gate, c_shift, c_scale, c_gate) = (&m[0], &m[1], &m[2], &m[3], &m[4], &m[5]);
+        let (shift, scale, gate, c_shift, c_scale, c_gate) =
+            (&m[0], &m[1], &m[2], &m[3], &m[4], &m[5]);
 
         let n = modulate(x, shift, scale, self.eps)?;
-        let x = (x + self.attn1.forward(&n, &rope.0, &rope.1)?.broadcast_mul(gate)?)?;
+        let x = (x + self
+            .attn1
+            .forward(&n, &rope.0, &rope.1)?
+            .broadcast_mul(gate)?)?;
 
         let n = match &self.norm2 {
             Some(norm) => norm.forward(&x)?,
@@ -299,7 +317,9 @@ impl Block {
         let x = (&x + self.attn2.forward(&n, &ctx.text, ctx.image.as_ref())?)?;
 
         let n = modulate(&x, c_shift, c_scale, self.eps)?;
-        let h = self.ffn_out.forward(&ops::gelu_tanh(&self.ffn_in.forward(&n)?)?)?;
+        let h = self
+            .ffn_out
+            .forward(&ops::gelu_tanh(&self.ffn_in.forward(&n)?)?)?;
         x + h.broadcast_mul(c_gate)?
     }
 }
@@ -365,7 +385,8 @@ pub struct Dit {
 
 impl Dit {
     pub fn new(cfg: &DitConfig, vb: VarBuilder) -> Result<Self> {
-        cfg.validate().map_err(|e| candle_core::Error::Msg(e.to_string()))?;
+        cfg.validate()
+            .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
         let dim = cfg.dim();
         let [pt, ph, pw] = cfg.patch_size;
         let patch_in = cfg.in_channels * pt * ph * pw;
@@ -425,10 +446,19 @@ impl Dit {
 
     /// `x: [B, C, F, H, W]` latents; `t: [B]` or per-token `[B, L]`; `text: [B, S, text_dim]`;
     /// `image: [B, N, image_dim]` CLIP tokens for I2V models. Returns `[B, C_out, F, H, W]`.
-    pub fn forward(&self, x: &Tensor, t: &Tensor, text: &Tensor, image: Option<&Tensor>) -> Result<Tensor> {
+    pub fn forward(
+        &self,
+        x: &Tensor,
+        t: &Tensor,
+        text: &Tensor,
+        image: Option<&Tensor>,
+    ) -> Result<Tensor> {
         let (b, c, f, h, w) = x.dims5()?;
         if c != self.cfg.in_channels {
-            bail!("transformer expects {} input channels, got {c}", self.cfg.in_channels);
+            bail!(
+                "transformer expects {} input channels, got {c}",
+                self.cfg.in_channels
+            );
         }
         let grid = self.token_grid(f, h, w)?;
         let l = grid.0 * grid.1 * grid.2;
@@ -443,7 +473,10 @@ impl Dit {
         let per_token = match t.rank() {
             1 if t.dim(0)? == b => false,
             2 if t.dims() == [b, l] => true,
-            _ => bail!("timestep must be [B] or [B, L] = [{b}, {l}], got {:?}", t.dims()),
+            _ => bail!(
+                "timestep must be [B] or [B, L] = [{b}, {l}], got {:?}",
+                t.dims()
+            ),
         };
         let feats = timestep_features(t, self.cfg.freq_dim)?;
         let temb = self.time_2.forward(&self.time_1.forward(&feats)?.silu()?)?;
@@ -454,7 +487,9 @@ impl Dit {
             (temb.reshape((b, 1, dim))?, tproj.reshape((b, 6, dim))?)
         };
 
-        let text = self.text_2.forward(&ops::gelu_tanh(&self.text_1.forward(text)?)?)?;
+        let text = self
+            .text_2
+            .forward(&ops::gelu_tanh(&self.text_1.forward(text)?)?)?;
         let image = match (&self.image, image) {
             (Some(emb), Some(img)) => Some(emb.forward(img)?),
             (Some(_), None) => bail!("this transformer needs image embeddings (I2V model)"),
@@ -488,7 +523,12 @@ pub fn patchify(x: &Tensor, patch: [usize; 3]) -> Result<Tensor> {
 }
 
 /// `[B, L, pt·ph·pw·C]` (features ordered pt, ph, pw, c) → `[B, C, F, H, W]`.
-pub fn unpatchify(x: &Tensor, patch: [usize; 3], channels: usize, grid: (usize, usize, usize)) -> Result<Tensor> {
+pub fn unpatchify(
+    x: &Tensor,
+    patch: [usize; 3],
+    channels: usize,
+    grid: (usize, usize, usize),
+) -> Result<Tensor> {
     let b = x.dim(0)?;
     let [pt, ph, pw] = patch;
     let (gf, gh, gw) = grid;
@@ -530,9 +570,15 @@ mod tests {
         assert_eq!(&first[..4], &[0., 1., 6., 7.]);
         // unpatchify expects (pt, ph, pw, c) order: permute the features to that order first.
         let (b, l, _) = p.dims3()?;
-        let q = p.reshape((b, l, 3, 4))?.transpose(2, 3)?.reshape((b, l, 12))?;
+        let q = p
+            .reshape((b, l, 3, 4))?
+            .transpose(2, 3)?
+            .reshape((b, l, 12))?;
         let back = unpatchify(&q, [1, 2, 2], 3, (2, 2, 3))?;
-        assert_eq!(back.flatten_all()?.to_vec1::<f32>()?, x.flatten_all()?.to_vec1::<f32>()?);
+        assert_eq!(
+            back.flatten_all()?.to_vec1::<f32>()?,
+            x.flatten_all()?.to_vec1::<f32>()?
+        );
         Ok(())
     }
 

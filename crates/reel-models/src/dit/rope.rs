@@ -22,7 +22,11 @@ pub fn axis_angles(pos: usize, dim: usize) -> Vec<f64> {
 }
 
 /// cos and sin tables `[L, head_dim/2]` for a token grid of `f × h × w` (f-major order).
-pub fn rope_tables(head_dim: usize, grid: (usize, usize, usize), dev: &Device) -> Result<(Tensor, Tensor)> {
+pub fn rope_tables(
+    head_dim: usize,
+    grid: (usize, usize, usize),
+    dev: &Device,
+) -> Result<(Tensor, Tensor)> {
     let [dt, dh, dw] = axis_dims(head_dim);
     let (f, h, w) = grid;
     let half = head_dim / 2;
@@ -105,7 +109,9 @@ mod tests {
         let x = Tensor::new(&[1f32, 0.0, 0.0, 1.0], &dev)?.reshape((1, 2, 1, 2))?;
         let cos = Tensor::new(&[[0f32]], &dev)?;
         let sin = Tensor::new(&[[1f32]], &dev)?;
-        let y = apply_rope(&x, &cos, &sin)?.flatten_all()?.to_vec1::<f32>()?;
+        let y = apply_rope(&x, &cos, &sin)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
         assert_eq!(y, vec![0.0, 1.0, -1.0, 0.0]);
         // Rotation keeps the norm and is undone by the opposite angle.
         let (c, s) = rope_tables(16, (3, 2, 2), &dev)?;

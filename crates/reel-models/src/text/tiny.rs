@@ -38,10 +38,17 @@ pub struct TinyTextEncoder {
 impl TinyTextEncoder {
     pub fn new(cfg: &TinyTextConfig, tokenizer: WordTokenizer, vb: VarBuilder) -> Result<Self> {
         if cfg.num_heads == 0 || cfg.dim % cfg.num_heads != 0 {
-            candle_core::bail!("text encoder dim {} is not divisible by {} heads", cfg.dim, cfg.num_heads);
+            candle_core::bail!(
+                "text encoder dim {} is not divisible by {} heads",
+                cfg.dim,
+                cfg.num_heads
+            );
         }
         let d = cfg.dim;
-        let emb_init = Init::Randn { mean: 0.0, stdev: 0.02 };
+        let emb_init = Init::Randn {
+            mean: 0.0,
+            stdev: 0.02,
+        };
         let embed = vb.get_with_hints((tokenizer.vocab_size(), d), "embed.weight", emb_init)?;
         let pos = vb.get_with_hints((tokenizer.max_len, d), "pos_embed", emb_init)?;
         let layers = (0..cfg.num_layers)
@@ -103,8 +110,16 @@ impl TextEncoder for TinyTextEncoder {
         let key_bias = ((keep.clone() - 1.0)? * 1e9)?.reshape((b, 1, 1, s))?;
         for layer in &self.layers {
             let n = layer.norm1.forward(&h)?;
-            let qkv = layer.qkv.forward(&n)?.reshape((b, s, 3, heads, d / heads))?;
-            let part = |i: usize| qkv.narrow(2, i, 1)?.squeeze(2)?.transpose(1, 2)?.contiguous();
+            let qkv = layer
+                .qkv
+                .forward(&n)?
+                .reshape((b, s, 3, heads, d / heads))?;
+            let part = |i: usize| {
+                qkv.narrow(2, i, 1)?
+                    .squeeze(2)?
+                    .transpose(1, 2)?
+                    .contiguous()
+            };
             let (q, k, v) = (part(0)?, part(1)?, part(2)?);
             let scale = 1.0 / ((d / heads) as f64).sqrt();
             let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(&key_bias)?;
@@ -112,10 +127,15 @@ impl TextEncoder for TinyTextEncoder {
             let a = a.transpose(1, 2)?.contiguous()?.reshape((b, s, d))?;
             h = (h + layer.out.forward(&a)?)?;
             let n = layer.norm2.forward(&h)?;
-            h = (&h + layer.ffn_out.forward(&ops::gelu_tanh(&layer.ffn_in.forward(&n)?)?)?)?;
+            h = (&h
+                + layer
+                    .ffn_out
+                    .forward(&ops::gelu_tanh(&layer.ffn_in.forward(&n)?)?)?)?;
         }
         // Zero the padded rows, as the Wan pipeline does with T5 outputs.
-        self.norm.forward(&h)?.broadcast_mul(&keep.unsqueeze(D::Minus1)?)
+        self.norm
+            .forward(&h)?
+            .broadcast_mul(&keep.unsqueeze(D::Minus1)?)
     }
 
     fn dim(&self) -> usize {
@@ -131,7 +151,12 @@ mod tests {
 
     #[test]
     fn padding_rows_are_zero_and_prompts_differ() -> Result<()> {
-        let cfg = TinyTextConfig { dim: 16, num_layers: 2, num_heads: 2, ffn_dim: 32 };
+        let cfg = TinyTextConfig {
+            dim: 16,
+            num_layers: 2,
+            num_heads: 2,
+            ffn_dim: 32,
+        };
         let enc = TinyTextEncoder::new(
             &cfg,
             WordTokenizer::default_vocab(12),
@@ -140,13 +165,26 @@ mod tests {
         let out = enc.encode(&["a red ball", "a blue box moves left"])?;
         assert_eq!(out.dims(), &[2, 12, 16]);
         // "a red ball" is 3 words + EOS: rows 4.. are zero.
-        let pad = out.get(0)?.narrow(0, 4, 8)?.abs()?.max_all()?.to_scalar::<f32>()?;
+        let pad = out
+            .get(0)?
+            .narrow(0, 4, 8)?
+            .abs()?
+            .max_all()?
+            .to_scalar::<f32>()?;
         assert_eq!(pad, 0.0);
-        let real = out.get(0)?.narrow(0, 0, 4)?.abs()?.max_all()?.to_scalar::<f32>()?;
+        let real = out
+            .get(0)?
+            .narrow(0, 0, 4)?
+            .abs()?
+            .max_all()?
+            .to_scalar::<f32>()?;
         assert!(real > 0.1);
         // Padding does not leak into real tokens: the same prompt alone gives the same rows.
         let alone = enc.encode(&["a red ball"])?;
-        let diff = (alone.get(0)? - out.get(0)?)?.abs()?.max_all()?.to_scalar::<f32>()?;
+        let diff = (alone.get(0)? - out.get(0)?)?
+            .abs()?
+            .max_all()?
+            .to_scalar::<f32>()?;
         assert!(diff < 1e-5);
         Ok(())
     }

@@ -21,7 +21,8 @@ pub struct WordTokenizer {
 }
 
 /// Words of the toy world's captions and their variations, plus glue words people use.
-const DEFAULT_WORDS: &str = "a an the and or with on over in of to at by from into onto behind while is are its it \
+const DEFAULT_WORDS: &str =
+    "a an the and or with on over in of to at by from into onto behind while is are its it \
     small large big tiny little huge medium \
     red green blue yellow purple cyan orange white black gray grey brown pink violet \
     circle ball disc dot square box block cube triangle shape object objects \
@@ -36,7 +37,10 @@ impl WordTokenizer {
     pub fn default_vocab(max_len: usize) -> Self {
         Self {
             kind: "reel-words".into(),
-            vocab: DEFAULT_WORDS.split_whitespace().map(str::to_string).collect(),
+            vocab: DEFAULT_WORDS
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
             hash_buckets: 32,
             max_len,
         }
@@ -49,13 +53,22 @@ impl WordTokenizer {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read tokenizer {}", path.display()))?;
-        let tok: Self = serde_json::from_str(&text)
-            .with_context(|| format!("tokenizer {} is not a reel-words tokenizer", path.display()))?;
+        let tok: Self = serde_json::from_str(&text).with_context(|| {
+            format!("tokenizer {} is not a reel-words tokenizer", path.display())
+        })?;
         if tok.kind != "reel-words" {
-            bail!("tokenizer {} has type {:?}, expected \"reel-words\"", path.display(), tok.kind);
+            bail!(
+                "tokenizer {} has type {:?}, expected \"reel-words\"",
+                path.display(),
+                tok.kind
+            );
         }
         if tok.max_len < 2 {
-            bail!("tokenizer {} has max_len {} (needs at least 2)", path.display(), tok.max_len);
+            bail!(
+                "tokenizer {} has max_len {} (needs at least 2)",
+                path.display(),
+                tok.max_len
+            );
         }
         Ok(tok)
     }
@@ -77,7 +90,9 @@ impl WordTokenizer {
         match self.vocab.iter().position(|v| v == word) {
             Some(i) => 2 + self.hash_buckets + i as u32,
             None => {
-                let h = word.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ b as u32).wrapping_mul(0x0100_0193));
+                let h = word.bytes().fold(0x811c_9dc5u32, |h, b| {
+                    (h ^ b as u32).wrapping_mul(0x0100_0193)
+                });
                 2 + h % self.hash_buckets.max(1)
             }
         }
