@@ -256,6 +256,10 @@ pub fn sign_file(path: &Path, claim: &ProvenanceClaim, signer: &SignerConfig) ->
         .with_context(|| format!("C2PA signing of {} failed", path.display()))?;
     tmp.as_file_mut().flush()?;
     tmp.as_file_mut().rewind()?;
+    // Keep the original file's permissions (temp files are created owner-only).
+    if let Ok(meta) = std::fs::metadata(path) {
+        tmp.as_file().set_permissions(meta.permissions())?;
+    }
     tmp.as_file().sync_all()?;
     tmp.persist(path)
         .with_context(|| format!("cannot replace {}", path.display()))?;
