@@ -371,7 +371,17 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
                 ckpt.display()
             );
         }
-        if meta.config != *cfg {
+        // Output settings never change the weights, and settings of a stage not yet started
+        // can change without making the run differ from a fresh one with the new config.
+        let comparable = |c: &TrainConfig| {
+            let mut c = c.clone();
+            c.output = Default::default();
+            if meta.stage == Stage::Dit && meta.step == 0 {
+                c.dit = cfg.dit.clone();
+            }
+            c
+        };
+        if comparable(&meta.config) != comparable(cfg) {
             bail!(
                 "the training config differs from the one {} was made with; a resumed run \
                  must use the same config",

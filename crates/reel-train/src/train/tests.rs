@@ -181,6 +181,24 @@ fn bad_checkpoints_and_mismatched_configs_fail_clearly_without_overwriting() -> 
     let err = format!("{:#}", train(&other, &out, true, &o).unwrap_err());
     assert!(err.contains("config differs"), "{err}");
 
+    // Settings of the DiT stage may change only before it starts.
+    let mut o2 = quiet();
+    o2.stop_after = Some(2);
+    let mut later = cfg.clone();
+    later.dit.optim.steps = 2;
+    later.output.log_every = 5;
+    let fresh = tmp.path().join("fresh");
+    train(&cfg, &fresh, false, &o2)?;
+    o2.stop_after = Some(1);
+    let r = train(&cfg, &fresh, true, &o2)?;
+    assert_eq!((r.stage, r.step), (Stage::Dit, 0));
+    let done = train(&later, &fresh, true, &quiet())?;
+    assert_eq!(done.stage, Stage::Done);
+    let direct = tmp.path().join("direct");
+    train(&later, &direct, false, &quiet())?;
+    let f = reel_models::bundle::DIT_FILE;
+    assert!(file_bytes(&fresh.join(BUNDLE_DIR), f) == file_bytes(&direct.join(BUNDLE_DIR), f));
+
     // Truncated.
     std::fs::write(&ckpt, &good[..good.len() / 2])?;
     let err = format!("{:#}", train(&cfg, &out, true, &o).unwrap_err());
@@ -254,4 +272,30 @@ fn config_errors_name_the_problem() {
     assert!(e.contains("crop"), "{e}");
     let e = err(base.replace("\"shift\": 3.0}", "\"shift\": -1.0}"));
     assert!(e.contains("shift"), "{e}");
+}
+
+#[test]
+fn every_parameter_gets_a_gradient() -> Result<()> {
+    let cfg = tiny();
+    let run = Run::new(&cfg, &Device::Cpu)?;
+    let mut vcfg = run.arch.vae.clone();
+    vcfg.clip_output = false;
+    let vae = Vae::new(
+        &vcfg,
+        VarBuilder::from_varmap(&run.vae_vars, DType::F32, &run.dev),
+    )?;
+    let x = crate::data::randn(&mut step_rng(1, 1, 1), &[1, 3, 5, 16, 16], &run.dev)?;
+    let (mu, _) = vae.encode_dist(&x)?;
+    let loss = vae.decode(&mu)?.sqr()?.mean_all()?;
+    let grads = loss.backward()?;
+    let missing: Vec<&String> = run
+        .vae_p
+        .names
+        .iter()
+        .zip(&run.vae_p.vars)
+        .filter(|(_, v)| grads.get(v.as_tensor()).is_none())
+        .map(|(n, _)| n)
+        .collect();
+    assert!(missing.is_empty(), "no gradient for {missing:?}");
+    Ok(())
 }

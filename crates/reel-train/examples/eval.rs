@@ -1,0 +1,33 @@
+//! `cargo run --release -p reel-train --example eval -- MODEL_DIR [N] [JSON] [steps] [guidance] [shift]`
+//! — the model card's evaluation without the CLI (`reel train --eval-model` calls the same code).
+
+use anyhow::{bail, Result};
+use std::path::PathBuf;
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() {
+        bail!("usage: eval MODEL_DIR [N] [JSON] [steps] [guidance] [shift]");
+    }
+    let bundle =
+        reel_models::bundle::Bundle::load(&PathBuf::from(&args[0]), &candle_core::Device::Cpu)?;
+    let arg = |i: usize| args.get(i).filter(|s| *s != "-");
+    let opts = reel_train::EvalOptions {
+        prompts: arg(1).map(|s| s.parse()).transpose()?.unwrap_or(200),
+        steps: arg(3).map(|s| s.parse()).transpose()?,
+        guidance: arg(4).map(|s| s.parse()).transpose()?,
+        shift: arg(5).map(|s| s.parse()).transpose()?,
+        ..Default::default()
+    };
+    let t = std::time::Instant::now();
+    let report = reel_train::eval_model(&bundle, &opts, |d, n| {
+        if d % 20 == 0 || d == n {
+            eprintln!("{d}/{n} {:.0}s", t.elapsed().as_secs_f64());
+        }
+    })?;
+    print!("{}", report.table());
+    if let Some(p) = arg(2) {
+        std::fs::write(p, serde_json::to_string_pretty(&report)?)?;
+    }
+    Ok(())
+}
