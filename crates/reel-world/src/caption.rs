@@ -107,6 +107,15 @@ impl CaptionStyle {
         }
     }
 
+    /// Canonical with probability `canonical`, else a random variation.
+    pub fn choose<R: Rng + ?Sized>(rng: &mut R, canonical: f64) -> Self {
+        if rng.random_bool(canonical.clamp(0.0, 1.0)) {
+            Self::canonical()
+        } else {
+            Self::random(rng)
+        }
+    }
+
     /// A random variation; each choice is independent.
     pub fn random<R: Rng + ?Sized>(rng: &mut R) -> Self {
         Self {

@@ -23,7 +23,17 @@ pub use scene::{
     RenderSpec, Scene, Shape, Size,
 };
 
-use rand::Rng;
+use rand::{Rng, SeedableRng};
+
+/// The generator's random source (so callers need not depend on rand_chacha).
+pub use rand_chacha::ChaCha8Rng as WorldRng;
+
+/// Deterministic random source for clip `stream` of a run seeded with `seed`.
+pub fn world_rng(seed: u64, stream: u64) -> WorldRng {
+    let mut r = WorldRng::seed_from_u64(seed);
+    r.set_stream(stream);
+    r
+}
 
 /// One training example: the scene, a caption of it and the rendered clip.
 #[derive(Clone, Debug)]
@@ -42,11 +52,7 @@ pub fn sample_clip<R: Rng + ?Sized>(
     canonical: f64,
 ) -> Clip {
     let scene = sample_scene(rng, sampler);
-    let style = if rng.random_bool(canonical.clamp(0.0, 1.0)) {
-        CaptionStyle::canonical()
-    } else {
-        CaptionStyle::random(rng)
-    };
+    let style = CaptionStyle::choose(rng, canonical);
     let caption = caption(&scene, &style);
     let video = render(&scene, spec);
     Clip {
