@@ -10,7 +10,9 @@ use reel_media::{conform, probe, read_video, write_video, FitMode, WriteOptions}
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 2 {
-        return Err(anyhow!("usage: transcode IN OUT [WxH [fit|fill|pad [FPS]]]"));
+        return Err(anyhow!(
+            "usage: transcode IN OUT [WxH [fit|fill|pad [FPS]]]"
+        ));
     }
     let t = Instant::now();
     let mut video = read_video(Path::new(&args[0]))?;

@@ -11,6 +11,37 @@ const KR: f64 = 0.299;
 const KB: f64 = 0.114;
 const KG: f64 = 1.0 - KR - KB;
 
+/// Luma coefficients of the Y'CbCr matrix (H.264 VUI `matrix_coefficients`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Matrix {
+    /// BT.601 (codes 5, 6); also what unsignalled streams are read as.
+    #[default]
+    Bt601,
+    /// BT.709 (code 1), usual for HD sources.
+    Bt709,
+    /// BT.2020 non-constant luminance (code 9).
+    Bt2020,
+}
+
+impl Matrix {
+    /// From the H.264/HEVC `matrix_coefficients` code; unknown codes fall back to BT.601.
+    pub fn from_code(code: u8) -> Self {
+        match code {
+            1 => Matrix::Bt709,
+            9 => Matrix::Bt2020,
+            _ => Matrix::Bt601,
+        }
+    }
+
+    fn kr_kb(self) -> (f64, f64) {
+        match self {
+            Matrix::Bt601 => (KR, KB),
+            Matrix::Bt709 => (0.2126, 0.0722),
+            Matrix::Bt2020 => (0.2627, 0.0593),
+        }
+    }
+}
+
 /// Chroma subsampling of a Y'CbCr picture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Subsampling {
@@ -45,6 +76,8 @@ pub struct YuvPlanes {
     pub sub: Subsampling,
     pub depth: u32,
     pub range: Range,
+    /// Used when converting back to RGB; `rgb_to_yuv` always produces BT.601.
+    pub matrix: Matrix,
     pub y: Vec<u16>,
     pub u: Vec<u16>,
     pub v: Vec<u16>,
@@ -113,6 +146,7 @@ pub fn rgb_to_yuv(frame: &Frame, sub: Subsampling, depth: u32, range: Range) -> 
         sub,
         depth,
         range,
+        matrix: Matrix::Bt601,
         y,
         u,
         v,
@@ -157,6 +191,8 @@ pub fn yuv_to_rgb(p: &YuvPlanes) -> Frame {
         Subsampling::C444 => (1, 1),
     };
     let (ys, yo, cs, co) = quant(p.depth, p.range);
+    let (kr, kb) = p.matrix.kr_kb();
+    let kg = 1.0 - kr - kb;
     let mut out = Frame::new(w as u32, h as u32);
     for yy in 0..h {
         for x in 0..w {
@@ -171,9 +207,9 @@ pub fn yuv_to_rgb(p: &YuvPlanes) -> Frame {
             };
             let pb = (cb - co) / cs;
             let pr = (cr - co) / cs;
-            let r = luma + 2.0 * (1.0 - KR) * pr;
-            let b = luma + 2.0 * (1.0 - KB) * pb;
-            let g = (luma - KR * r - KB * b) / KG;
+            let r = luma + 2.0 * (1.0 - kr) * pr;
+            let b = luma + 2.0 * (1.0 - kb) * pb;
+            let g = (luma - kr * r - kb * b) / kg;
             let to8 = |c: f64| (c * 255.0).round().clamp(0.0, 255.0) as u8;
             out.put_pixel(x as u32, yy as u32, image::Rgb([to8(r), to8(g), to8(b)]));
         }
@@ -224,6 +260,33 @@ mod tests {
             .max()
             .unwrap();
         assert!(worst <= 2, "worst error {worst}");
+    }
+
+    #[test]
+    fn bt709_white_and_red_decode() {
+        // BT.709 limited: red is Y = 16 + 219*0.2126 = 62.6, Cr = 240, Cb = 128 - 112*0.2126/0.9278.
+        let cb = (128.0 - 112.0 * 0.2126 / (1.0 - 0.0722)) as u16;
+        let p = YuvPlanes {
+            width: 1,
+            height: 1,
+            sub: Subsampling::C444,
+            depth: 8,
+            range: Range::Limited,
+            matrix: Matrix::Bt709,
+            y: vec![63],
+            u: vec![cb],
+            v: vec![240],
+        };
+        let px = yuv_to_rgb(&p).get_pixel(0, 0).0;
+        assert!(px[0] >= 253 && px[1] <= 2 && px[2] <= 3, "{px:?}");
+        // The same samples read as BT.601 give a visibly different colour.
+        let px601 = yuv_to_rgb(&YuvPlanes {
+            matrix: Matrix::Bt601,
+            ..p
+        })
+        .get_pixel(0, 0)
+        .0;
+        assert!(px601[0] < 240, "{px601:?}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod color;
 mod conform;
 mod fsutil;
 mod gifio;
+mod h264;
 mod io;
 mod mp4io;
 mod pngio;

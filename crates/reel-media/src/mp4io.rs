@@ -15,8 +15,9 @@ use openh264::encoder::{
 use openh264::formats::{YUVBuffer, YUVSource};
 use openh264::OpenH264API;
 
-use crate::color::{rgb_to_yuv, yuv_to_rgb, Range, Subsampling, YuvPlanes};
+use crate::color::{rgb_to_yuv, yuv_to_rgb, Matrix, Range, Subsampling, YuvPlanes};
 use crate::fsutil::snap_fps;
+use crate::h264::sps_colour;
 use crate::io::{Quality, WriteOptions};
 use crate::{Frame, Video};
 
@@ -427,7 +428,7 @@ fn avcc_to_annexb(sample: &[u8], len_size: usize, out: &mut Vec<u8>) -> Result<(
     Ok(())
 }
 
-fn copy_decoded(img: &impl YUVSource) -> Frame {
+fn copy_decoded(img: &impl YUVSource, range: Range, matrix: Matrix) -> Frame {
     let (w, h) = img.dimensions();
     let (sy, su, sv) = img.strides();
     let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
@@ -436,7 +437,8 @@ fn copy_decoded(img: &impl YUVSource) -> Frame {
         height: h,
         sub: Subsampling::C420,
         depth: 8,
-        range: Range::Limited,
+        range,
+        matrix,
         y: Vec::with_capacity(w * h),
         u: Vec::with_capacity(cw * ch),
         v: Vec::with_capacity(cw * ch),
@@ -467,6 +469,13 @@ pub fn read(path: &Path) -> Result<Video> {
             .clone()
     };
     let len_size = avcc.length_size_minus_one as usize + 1;
+    // Streams declare their matrix and range in the SPS VUI; unsignalled ones are read as BT.601
+    // limited range, like ffmpeg does.
+    let (range, matrix) = avcc
+        .sequence_parameter_sets
+        .first()
+        .and_then(|s| sps_colour(&s.bytes))
+        .unwrap_or((Range::Limited, Matrix::Bt601));
     if len_size == 3 || len_size > 4 {
         bail!("invalid NAL length size {len_size} in avcC");
     }
@@ -502,7 +511,7 @@ pub fn read(path: &Path) -> Result<Video> {
             Ok(dec
                 .decode(&annexb)
                 .map_err(|e| anyhow!("H.264 decoding failed at sample {id}: {e}"))?
-                .map(|img| copy_decoded(&img)))
+                .map(|img| copy_decoded(&img, range, matrix)))
         }))
         .map_err(|_| anyhow!("the H.264 decoder crashed at sample {id}"))??;
         frames.extend(got);
@@ -512,7 +521,7 @@ pub fn read(path: &Path) -> Result<Video> {
             .flush_remaining()
             .map_err(|e| anyhow!("H.264 decoding failed while flushing: {e}"))?
             .iter()
-            .map(copy_decoded)
+            .map(|img| copy_decoded(img, range, matrix))
             .collect())
     }))
     .map_err(|_| anyhow!("the H.264 decoder crashed while flushing"))??;
@@ -525,4 +534,27 @@ pub fn read(path: &Path) -> Result<Video> {
         );
     }
     Video::new(frames, header.fps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_sps_declares_bt601_limited() {
+        let frames = (0..2u8)
+            .map(|i| Frame::from_pixel(32, 32, image::Rgb([i * 50, 100, 200])))
+            .collect();
+        let v = Video::new(frames, 10.0).unwrap();
+        let bytes = encode(&v, &WriteOptions::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.mp4");
+        std::fs::write(&path, bytes).unwrap();
+        let (reader, id, _) = open(&path).unwrap();
+        let sps = reader.tracks()[&id]
+            .sequence_parameter_set()
+            .unwrap()
+            .to_vec();
+        assert_eq!(sps_colour(&sps), Some((Range::Limited, Matrix::Bt601)));
+    }
 }

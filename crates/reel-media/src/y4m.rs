@@ -9,7 +9,7 @@ use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::color::{rgb_to_yuv, yuv_to_rgb, Range, Subsampling, YuvPlanes};
+use crate::color::{rgb_to_yuv, yuv_to_rgb, Matrix, Range, Subsampling, YuvPlanes};
 use crate::fsutil::{percent_decode, percent_encode};
 use crate::Video;
 
@@ -304,6 +304,7 @@ pub fn read(path: &Path) -> Result<Video> {
             sub: h.sub,
             depth: h.depth,
             range: h.range,
+            matrix: Matrix::Bt601,
             y,
             u,
             v,

@@ -119,6 +119,57 @@ fn decodes_x264_stream_with_b_frames_in_display_order() {
     }
 }
 
+#[test]
+fn honours_bt709_full_range_signalling() {
+    if !have("ffmpeg") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = moving_square(6);
+    let png = dir.path().join("seq/");
+    write_video(&src, &png, &WriteOptions::default()).unwrap();
+    let mp4 = dir.path().join("bt709.mp4");
+    // RGB frames converted by ffmpeg with the BT.709 matrix to full-range Y'CbCr, and tagged so.
+    run(Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-framerate", "12", "-i"])
+        .arg(dir.path().join("seq/frame_%05d.png"))
+        .args([
+            "-vf",
+            "scale=out_color_matrix=bt709:out_range=full",
+            "-pix_fmt",
+            "yuvj420p",
+            "-c:v",
+            "libx264",
+            "-crf",
+            "12",
+            "-colorspace",
+            "bt709",
+            "-color_primaries",
+            "bt709",
+            "-color_trc",
+            "bt709",
+            "-color_range",
+            "pc",
+            "-threads",
+            "1",
+        ])
+        .arg(&mp4));
+    let back = read_video(&mp4).unwrap();
+    assert_eq!(back.len(), 6);
+    for (j, d) in back.frames.iter().enumerate() {
+        // Inside the yellow square and on the background, away from edges whose chroma depends
+        // on ffmpeg's subsampling filter. Read as BT.601 limited, these are off by 15+ levels.
+        let x = 9 + 2 * j as u32;
+        for (px, py) in [(x, 25), (50, 50), (5, 45), (40, 5)] {
+            let (a, b) = (d.get_pixel(px, py).0, src.frames[j].get_pixel(px, py).0);
+            let err = (0..3).map(|c| a[c].abs_diff(b[c])).max().unwrap();
+            assert!(err <= 4, "frame {j} at ({px},{py}): {a:?} vs {b:?}");
+        }
+        let p = psnr(d, &src.frames[j]);
+        assert!(p >= 28.0, "frame {j}: {p:.2} dB");
+    }
+}
+
 fn ffprobe_stream(path: &Path) -> String {
     run(Command::new("ffprobe")
         .args([
