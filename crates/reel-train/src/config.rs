@@ -133,6 +133,9 @@ pub struct VaeStage {
     pub frames: usize,
     pub recon: ReconLoss,
     pub kl_weight: f64,
+    /// Extra loss weight of pixels far from their frame's mean colour (the objects); 0 = off.
+    #[serde(default)]
+    pub object_weight: f64,
     /// Reconstruct from `mu + latent_noise·ε` instead of sampling the posterior (None).
     #[serde(default)]
     pub latent_noise: Option<f64>,
@@ -352,6 +355,9 @@ impl TrainConfig {
             .is_some_and(|s| !(s.is_finite() && s >= 0.0))
         {
             bail!("vae.latent_noise must be a non-negative number");
+        }
+        if !(self.vae.object_weight.is_finite() && self.vae.object_weight >= 0.0) {
+            bail!("vae.object_weight must be a non-negative number");
         }
         if self.vae.kl_weight < 0.0 || self.vae.stats_clips == 0 {
             bail!("vae.kl_weight must be ≥ 0 and vae.stats_clips ≥ 1");

@@ -192,9 +192,24 @@ fn vae_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, f64)> {
     };
     let rec = vae.decode(&z)?;
     let diff = (rec - &video)?;
-    let recon = match cfg.vae.recon {
-        ReconLoss::L1 => diff.abs()?.mean_all()?,
-        ReconLoss::Mse => diff.sqr()?.mean_all()?,
+    let err = match cfg.vae.recon {
+        ReconLoss::L1 => diff.abs()?,
+        ReconLoss::Mse => diff.sqr()?,
+    };
+    // Objects cover a few percent of the pixels; weighting pixels by how far they are from
+    // their frame's mean colour keeps them from being ignored in favour of the background.
+    let recon = if cfg.vae.object_weight > 0.0 {
+        let mean = video.mean_keepdim(4)?.mean_keepdim(3)?;
+        let dev = video
+            .broadcast_sub(&mean)?
+            .abs()?
+            .mean_keepdim(1)?
+            .clamp(0f32, 1f32)?;
+        let w = ((dev * cfg.vae.object_weight)? + 1.0)?;
+        let total = 3.0 * w.sum_all()?.to_scalar::<f32>()? as f64;
+        (err.broadcast_mul(&w)?.sum_all()? / total)?
+    } else {
+        err.mean_all()?
     };
     let kl = (((mu.sqr()? + logvar.exp()?)? - 1.0)? - &logvar)?.mean_all()?;
     let loss = (&recon + (kl * (0.5 * cfg.vae.kl_weight))?)?;

@@ -299,3 +299,57 @@ fn every_parameter_gets_a_gradient() -> Result<()> {
     assert!(missing.is_empty(), "no gradient for {missing:?}");
     Ok(())
 }
+
+/// The VAE's analytic gradients (custom conv3d backward included) against central differences.
+#[test]
+fn vae_gradients_match_finite_differences() -> Result<()> {
+    let cfg = tiny();
+    let run = Run::new(&cfg, &Device::Cpu)?;
+    let mut vcfg = run.arch.vae.clone();
+    vcfg.clip_output = false;
+    let vae = Vae::new(
+        &vcfg,
+        VarBuilder::from_varmap(&run.vae_vars, DType::F32, &run.dev),
+    )?;
+    let x = crate::data::randn(&mut step_rng(1, 1, 1), &[1, 3, 5, 16, 16], &run.dev)?;
+    let r = crate::data::randn(&mut step_rng(1, 1, 2), &[1, 3, 5, 16, 16], &run.dev)?;
+    let f = |vae: &Vae| -> Result<f64> {
+        let (mu, _) = vae.encode_dist(&x)?;
+        Ok((vae.decode(&mu)? * &r)?.sum_all()?.to_scalar::<f32>()? as f64)
+    };
+    let (mu, _) = vae.encode_dist(&x)?;
+    let loss = (vae.decode(&mu)? * &r)?.sum_all()?;
+    let grads = loss.backward()?;
+    let mut checked = 0;
+    for (k, (n, v)) in run.vae_p.names.iter().zip(&run.vae_p.vars).enumerate() {
+        if !n.ends_with("weight") || v.dims().len() < 2 || k % 4 != 0 {
+            continue;
+        }
+        let g = grads
+            .get(v.as_tensor())
+            .unwrap()
+            .flatten_all()?
+            .to_vec1::<f32>()?;
+        let orig = v.as_tensor().flatten_all()?.to_vec1::<f32>()?;
+        let i = orig.len() / 3;
+        let eps = 1e-2f32;
+        let mut p = orig.clone();
+        p[i] += eps;
+        v.set(&Tensor::from_vec(p, v.dims(), &run.dev)?)?;
+        let lp = f(&vae)?;
+        let mut m = orig.clone();
+        m[i] -= eps;
+        v.set(&Tensor::from_vec(m, v.dims(), &run.dev)?)?;
+        let lm = f(&vae)?;
+        v.set(&Tensor::from_vec(orig, v.dims(), &run.dev)?)?;
+        let fd = (lp - lm) / (2.0 * eps as f64);
+        let a = g[i] as f64;
+        assert!(
+            (a - fd).abs() <= 0.03 * a.abs().max(fd.abs()) + 0.01,
+            "{n}: analytic gradient {a} vs finite difference {fd}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} weights checked");
+    Ok(())
+}
