@@ -1,0 +1,952 @@
+//! The HTTP surface: OpenAI's `/v1/videos` endpoints, provenance checks and the web page.
+
+use crate::error::{ApiError, ApiResult};
+use crate::store::Job;
+use crate::worker::{SPRITESHEET_FILE, THUMBNAIL_FILE, VIDEO_FILE};
+use crate::{fmt_seconds, now, page, Shared};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Path as UrlPath, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine as _;
+use reel_models::bundle::BundleConfig;
+use reel_render::Request as RenderRequest;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+type AppState = Arc<Shared>;
+
+pub fn router(shared: AppState) -> Router {
+    let limit = shared.config.max_upload_bytes;
+    Router::new()
+        .route("/", get(|| async { Html(page::HTML) }))
+        .route("/v1/videos", post(create).get(list))
+        .route("/v1/videos/edits", post(edit))
+        .route("/v1/videos/extensions", post(extend))
+        .route("/v1/videos/{id}", get(retrieve).delete(delete))
+        .route("/v1/videos/{id}/content", get(content))
+        .route("/v1/videos/{id}/remix", post(remix))
+        .route("/v1/content_provenance_checks", post(provenance_check))
+        .fallback(|| async {
+            ApiError {
+                status: StatusCode::NOT_FOUND,
+                message: "unknown route; the API lives under /v1/videos".into(),
+                kind: "invalid_request_error",
+                param: None,
+                code: Some("not_found".into()),
+                retry_after: None,
+            }
+        })
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(shared)
+}
+
+// ---------------------------------------------------------------- auth
+
+/// The owner a request acts for: a hash of its bearer key (keys themselves are never stored), or
+/// "local" when the server has no keys.
+fn owner(s: &Shared, headers: &HeaderMap) -> ApiResult<String> {
+    if s.config.api_keys.is_empty() {
+        return Ok("local".into());
+    }
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                "missing bearer key: send 'Authorization: Bearer <key>' with a key this server knows",
+            )
+        })?;
+    let key = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .unwrap_or("");
+    if !s.config.api_keys.iter().any(|k| k == key) {
+        return Err(ApiError::unauthorized("incorrect API key provided"));
+    }
+    Ok(format!(
+        "key-{}",
+        &hex::encode(Sha256::digest(key.as_bytes()))[..16]
+    ))
+}
+
+fn find_job(s: &Shared, owner: &str, id: &str) -> ApiResult<Job> {
+    match s.store.get(id)? {
+        Some(j) if j.owner == owner => Ok(j),
+        _ => Err(ApiError::not_found("video", id)),
+    }
+}
+
+// ---------------------------------------------------------------- bodies
+
+struct Upload {
+    filename: Option<String>,
+    bytes: Bytes,
+}
+
+/// A request body as flat fields: multipart parts, or a JSON object whose nested objects become
+/// bracketed names (`{"video": {"id": ..}}` → `video[id]`), as the SDK flattens them.
+#[derive(Default)]
+struct Form {
+    fields: HashMap<String, String>,
+    files: HashMap<String, Upload>,
+}
+
+impl Form {
+    fn text(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(|s| s.as_str())
+    }
+
+    fn required(&self, name: &str) -> ApiResult<String> {
+        match self.text(name).map(str::trim) {
+            Some(t) if !t.is_empty() => Ok(t.to_string()),
+            _ => Err(ApiError::missing(name)),
+        }
+    }
+}
+
+async fn read_form(s: &Shared, req: Request) -> ApiResult<Form> {
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ct.starts_with("multipart/form-data") {
+        read_multipart(s, req).await
+    } else if ct.starts_with("application/json") || ct.is_empty() {
+        let v = read_json(s, req).await?;
+        let Value::Object(map) = v else {
+            return Err(ApiError::bad_request(
+                "invalid_json",
+                "the JSON body must be an object",
+            ));
+        };
+        let mut form = Form::default();
+        for (k, v) in map {
+            match v {
+                Value::Object(inner) => {
+                    for (k2, v2) in inner {
+                        if let Some(t) = scalar(&v2) {
+                            form.fields.insert(format!("{k}[{k2}]"), t);
+                        }
+                    }
+                }
+                other => {
+                    if let Some(t) = scalar(&other) {
+                        form.fields.insert(k, t);
+                    }
+                }
+            }
+        }
+        Ok(form)
+    } else {
+        Err(ApiError::bad_request(
+            "unsupported_content_type",
+            format!(
+                "unsupported Content-Type {ct:?}: send multipart/form-data or application/json"
+            ),
+        ))
+    }
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn multipart_error(s: &Shared, e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::too_large(s.config.max_upload_bytes)
+    } else {
+        ApiError::bad_request(
+            "invalid_multipart",
+            format!("malformed multipart/form-data body: {}", e.body_text()),
+        )
+    }
+}
+
+async fn read_multipart(s: &Shared, req: Request) -> ApiResult<Form> {
+    let mut mp = axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|e| {
+            ApiError::bad_request(
+                "invalid_multipart",
+                format!("malformed multipart/form-data body: {}", e.body_text()),
+            )
+        })?;
+    let mut form = Form::default();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(multipart_error(s, e)),
+        };
+        let Some(name) = field.name().map(str::to_string) else {
+            continue;
+        };
+        let filename = field.file_name().map(str::to_string);
+        if filename.is_some() {
+            let bytes = field.bytes().await.map_err(|e| multipart_error(s, e))?;
+            form.files.insert(name, Upload { filename, bytes });
+        } else {
+            let text = field.text().await.map_err(|e| multipart_error(s, e))?;
+            form.fields.insert(name, text);
+        }
+    }
+    Ok(form)
+}
+
+async fn read_json(s: &Shared, req: Request) -> ApiResult<Value> {
+    let limit = s.config.max_upload_bytes;
+    let bytes = axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .map_err(|_| ApiError::too_large(limit))?;
+    if bytes.is_empty() {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}"))
+    })
+}
+
+// ---------------------------------------------------------------- mapping
+
+/// What a request's model, seconds and size become on the local model.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Plan {
+    pub bundle: PathBuf,
+    pub steps: Option<usize>,
+    pub width: u32,
+    pub height: u32,
+    pub frames: usize,
+    pub fps: f64,
+}
+
+impl Plan {
+    pub fn seconds(&self) -> String {
+        fmt_seconds(self.frames as f64 / self.fps)
+    }
+    pub fn size(&self) -> String {
+        format!("{}x{}", self.width, self.height)
+    }
+}
+
+/// Scales `w`×`h` down (never up) to at most `max_area` pixels keeping the aspect ratio, then
+/// rounds each side to the nearest multiple of `m` (at least `m`).
+pub fn map_size(w: u32, h: u32, m: u32, max_area: u32) -> (u32, u32) {
+    let area = w as f64 * h as f64;
+    let scale = (max_area as f64 / area).sqrt().min(1.0);
+    let snap = |x: u32| {
+        let v = (x as f64 * scale / m as f64).round() as u32 * m;
+        v.max(m)
+    };
+    (snap(w), snap(h))
+}
+
+pub fn parse_size(s: &str) -> Option<(u32, u32)> {
+    let (w, h) = s
+        .trim()
+        .to_ascii_lowercase()
+        .split_once('x')
+        .map(|(a, b)| (a.trim().parse::<u32>(), b.trim().parse::<u32>()))?;
+    match (w, h) {
+        (Ok(w), Ok(h)) if (1..=16384).contains(&w) && (1..=16384).contains(&h) => Some((w, h)),
+        _ => None,
+    }
+}
+
+pub(crate) fn plan(
+    s: &Shared,
+    model: &str,
+    seconds: Option<&str>,
+    size: Option<&str>,
+) -> ApiResult<Plan> {
+    let spec = s.config.model(model).ok_or_else(|| {
+        ApiError::invalid(
+            "model",
+            format!(
+                "unknown model '{model}'; this server has: {}",
+                s.config.model_names().join(", ")
+            ),
+        )
+    })?;
+    let cfg = BundleConfig::load(&spec.path).map_err(|e| {
+        ApiError::bad_request(
+            "model_unavailable",
+            format!("model '{model}' cannot be loaded: {e:#}"),
+        )
+        .param("model")
+    })?;
+    let secs_text = seconds.unwrap_or("4").trim();
+    let secs: f64 = secs_text.parse().map_err(|_| {
+        ApiError::invalid(
+            "seconds",
+            format!("seconds must be a number of seconds such as \"4\", got {secs_text:?}"),
+        )
+    })?;
+    if !(secs.is_finite() && secs > 0.0) {
+        return Err(ApiError::invalid(
+            "seconds",
+            format!("seconds must be positive, got {secs_text}"),
+        ));
+    }
+    if secs > s.config.max_seconds {
+        return Err(ApiError::invalid(
+            "seconds",
+            format!(
+                "seconds {secs_text} exceeds this server's limit of {}",
+                s.config.max_seconds
+            ),
+        ));
+    }
+    let size_text = size.unwrap_or("720x1280");
+    let (w, h) = parse_size(size_text).ok_or_else(|| {
+        ApiError::invalid(
+            "size",
+            format!("size must be WIDTHxHEIGHT such as \"720x1280\", got {size_text:?}"),
+        )
+    })?;
+    let d = &cfg.defaults;
+    let max_area = spec.max_area.unwrap_or(d.width * d.height);
+    let (width, height) = map_size(w, h, cfg.size_multiple(), max_area);
+    let frames = ((secs * d.fps).round() as usize).max(1);
+    Ok(Plan {
+        bundle: spec.path,
+        steps: spec.steps,
+        width,
+        height,
+        frames,
+        fps: d.fps,
+    })
+}
+
+fn check_capacity(s: &Shared) -> ApiResult<()> {
+    let active = s.store.active_count()?;
+    if active >= s.config.queue_limit {
+        return Err(ApiError::rate_limited(
+            format!("the queue is full ({active} videos queued or in progress); retry later",),
+            (s.config.poll_after_ms / 1000).max(1) * 2,
+        ));
+    }
+    Ok(())
+}
+
+fn moderate(s: &Shared, prompt: &str) -> ApiResult<()> {
+    reel_safety::moderation::enforce(prompt, s.engine.policy()).map_err(|e| {
+        ApiError::bad_request(reel_safety::ModerationError::API_CODE, e.to_string()).param("prompt")
+    })
+}
+
+fn new_id() -> String {
+    format!("video_{:032x}", rand::random::<u128>())
+}
+
+fn decode_image(bytes: &[u8], param: &str) -> ApiResult<image::RgbImage> {
+    image::load_from_memory(bytes)
+        .map(|i| i.to_rgb8())
+        .map_err(|e| {
+            ApiError::invalid(
+                param,
+                format!("{param} is not a readable image (PNG, JPEG, GIF or WebP): {e}"),
+            )
+        })
+}
+
+/// `data:image/png;base64,...` → bytes. Remote URLs are never fetched.
+fn data_url(url: &str, param: &str) -> ApiResult<Vec<u8>> {
+    let Some(rest) = url.trim().strip_prefix("data:") else {
+        return Err(ApiError::invalid(
+            param,
+            "only data: URLs are accepted (this server fetches nothing remote); upload the image as a file instead",
+        ));
+    };
+    let (meta, payload) = rest
+        .split_once(',')
+        .ok_or_else(|| ApiError::invalid(param, "malformed data URL (no comma)"))?;
+    if !meta.ends_with(";base64") {
+        return Err(ApiError::invalid(
+            param,
+            "the data URL must be base64-encoded",
+        ));
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(payload.trim())
+        .map_err(|e| ApiError::invalid(param, format!("the data URL's base64 is invalid: {e}")))
+}
+
+/// The first-frame image of a create request, from any of the ways the SDK can send it.
+fn input_image(form: &Form) -> ApiResult<Option<image::RgbImage>> {
+    if let Some(f) = form.files.get("input_reference") {
+        return decode_image(&f.bytes, "input_reference").map(Some);
+    }
+    for key in ["input_reference[image_url]", "input_reference"] {
+        if let Some(url) = form.text(key) {
+            let bytes = data_url(url, key)?;
+            return decode_image(&bytes, key).map(Some);
+        }
+    }
+    if form.text("input_reference[file_id]").is_some() {
+        return Err(ApiError::invalid(
+            "input_reference[file_id]",
+            "this server has no Files API: upload the image or send it as a data URL",
+        ));
+    }
+    Ok(None)
+}
+
+fn ok_json(v: Value) -> Response {
+    Json(v).into_response()
+}
+
+fn queue_job(s: &Shared, job: Job) -> ApiResult<Response> {
+    s.store.insert(&job)?;
+    s.notify();
+    Ok(ok_json(job.to_json()))
+}
+
+// ---------------------------------------------------------------- handlers
+
+async fn create(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    req: Request,
+) -> ApiResult<Response> {
+    let owner = owner(&s, &headers)?;
+    let form = read_form(&s, req).await?;
+    let prompt = form.required("prompt")?;
+    let model = form
+        .text("model")
+        .map(str::trim)
+        .unwrap_or("sora-2")
+        .to_string();
+    let model = if model.is_empty() {
+        "sora-2".to_string()
+    } else {
+        model
+    };
+    let plan = plan(&s, &model, form.text("seconds"), form.text("size"))?;
+    let image = input_image(&form)?;
+    moderate(&s, &prompt)?;
+    check_capacity(&s)?;
+
+    let id = new_id();
+    let dir = s.job_dir(&id);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| ApiError::internal(format!("cannot create job folder: {e}")))?;
+    let mut keyframes = Vec::new();
+    if let Some(img) = image {
+        let path = dir.join("input_reference.png");
+        img.save(&path)
+            .map_err(|e| ApiError::internal(format!("cannot store the input image: {e}")))?;
+        keyframes.push((0, path.to_string_lossy().into_owned()));
+    }
+    let req = RenderRequest {
+        prompt: prompt.clone(),
+        model: Some(plan.bundle.to_string_lossy().into_owned()),
+        width: Some(plan.width),
+        height: Some(plan.height),
+        frames: Some(plan.frames),
+        fps: Some(plan.fps),
+        steps: plan.steps,
+        seed: Some(rand::random::<u32>() as u64),
+        keyframes,
+        ..Default::default()
+    };
+    queue_job(
+        &s,
+        Job {
+            id,
+            owner,
+            created_at: now(),
+            completed_at: None,
+            expires_at: None,
+            status: "queued".into(),
+            progress: 0,
+            model,
+            prompt: Some(prompt),
+            seconds: plan.seconds(),
+            size: plan.size(),
+            remixed_from: None,
+            error_code: None,
+            error_message: None,
+            spec: serde_json::to_string(&req).map_err(|e| ApiError::internal(e.to_string()))?,
+        },
+    )
+}
+
+async fn retrieve(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Response> {
+    let owner = owner(&s, &headers)?;
+    let job = find_job(&s, &owner, &id)?;
+    let mut resp = ok_json(job.to_json());
+    if job.is_active() {
+        resp.headers_mut().insert(
+            "openai-poll-after-ms",
+            HeaderValue::from(s.config.poll_after_ms),
+        );
+    }
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    after: Option<String>,
+    limit: Option<String>,
+    order: Option<String>,
+}
+
+async fn list(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let owner = owner(&s, &headers)?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let limit = match q.limit.as_deref() {
+        None | Some("") => 20,
+        Some(t) => match t.parse::<usize>() {
+            Ok(n) if (1..=100).contains(&n) => n,
+            _ => {
+                return Err(ApiError::invalid(
+                    "limit",
+                    format!("limit must be an integer from 1 to 100, got {t:?}"),
+                ))
+            }
+        },
+    };
+    let asc = match q.order.as_deref() {
+        None | Some("") | Some("desc") => false,
+        Some("asc") => true,
+        Some(o) => {
+            return Err(ApiError::invalid(
+                "order",
+                format!("order must be \"asc\" or \"desc\", got {o:?}"),
+            ))
+        }
+    };
+    let after = q.after.as_deref().filter(|a| !a.is_empty());
+    let (jobs, more) = s.store.list(&owner, after, limit, asc)?.ok_or_else(|| {
+        ApiError::invalid(
+            "after",
+            format!("after: no video '{}'", after.unwrap_or_default()),
+        )
+    })?;
+    let data: Vec<Value> = jobs.iter().map(Job::to_json).collect();
+    Ok(ok_json(json!({
+        "object": "list",
+        "data": data,
+        "first_id": jobs.first().map(|j| j.id.clone()),
+        "last_id": jobs.last().map(|j| j.id.clone()),
+        "has_more": more,
+    })))
+}
+
+async fn delete(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Response> {
+    let owner = owner(&s, &headers)?;
+    let job = find_job(&s, &owner, &id)?;
+    let running = {
+        let cancels = s.cancels.lock().unwrap_or_else(|e| e.into_inner());
+        match cancels.get(&job.id) {
+            Some(flag) => {
+                flag.store(true, Ordering::SeqCst);
+                true
+            }
+            None => false,
+        }
+    };
+    s.store.delete(&job.id)?;
+    // A running job's worker removes its files when it stops.
+    if !running {
+        let _ = std::fs::remove_dir_all(s.job_dir(&job.id));
+    }
+    Ok(ok_json(
+        json!({"id": job.id, "object": "video.deleted", "deleted": true}),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ContentQuery {
+    variant: Option<String>,
+}
+
+async fn content(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+    query: Result<Query<ContentQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let owner = owner(&s, &headers)?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let (file, mime) = match q.variant.as_deref().unwrap_or("video") {
+        "video" => (VIDEO_FILE, "video/mp4"),
+        "thumbnail" => (THUMBNAIL_FILE, "image/webp"),
+        "spritesheet" => (SPRITESHEET_FILE, "image/jpeg"),
+        other => {
+            return Err(ApiError::invalid(
+                "variant",
+                format!("variant must be video, thumbnail or spritesheet, got {other:?}"),
+            ))
+        }
+    };
+    let job = find_job(&s, &owner, &id)?;
+    if job.status != "completed" {
+        return Err(ApiError::bad_request(
+            "video_not_ready",
+            format!(
+                "video '{id}' is {}; content exists only once it is completed",
+                job.status
+            ),
+        ));
+    }
+    let bytes = tokio::fs::read(s.job_dir(&id).join(file))
+        .await
+        .map_err(|_| ApiError::not_found("content of video", &id))?;
+    Ok(([(header::CONTENT_TYPE, mime)], bytes).into_response())
+}
+
+async fn remix(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+    req: Request,
+) -> ApiResult<Response> {
+    let owner = owner(&s, &headers)?;
+    let form = read_form(&s, req).await?;
+    let prompt = form.required("prompt")?;
+    let source = find_job(&s, &owner, &id)?;
+    if source.status != "completed" {
+        return Err(ApiError::invalid(
+            "video_id",
+            format!(
+                "video '{id}' is {}; only a completed video can be remixed",
+                source.status
+            ),
+        ));
+    }
+    moderate(&s, &prompt)?;
+    check_capacity(&s)?;
+    let source_file = s.job_dir(&id).join(VIDEO_FILE);
+    let recorded = reel_render::read_request(&source_file).map_err(|e| {
+        ApiError::internal(format!(
+            "cannot read the request recorded in video '{id}': {e:#}"
+        ))
+    })?;
+    let new_id = new_id();
+    let dir = s.job_dir(&new_id);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| ApiError::internal(format!("cannot create job folder: {e}")))?;
+    // Inputs are copied so the remix does not depend on the source's files (which expire).
+    let mut keyframes = Vec::new();
+    for (k, input) in recorded.inputs.iter().enumerate() {
+        let to = dir.join(format!("input_{k}.png"));
+        std::fs::copy(&input.path, &to).map_err(|e| {
+            ApiError::internal(format!(
+                "cannot copy the input {} of '{id}': {e}",
+                input.path
+            ))
+        })?;
+        keyframes.push((input.position, to.to_string_lossy().into_owned()));
+    }
+    // Same model, size, length, sampler and seed with the new prompt: the remix keeps the
+    // source's noise, so its layout and motion stay close where the prompt allows.
+    let req = RenderRequest {
+        prompt: prompt.clone(),
+        negative_prompt: Some(recorded.negative_prompt.clone()),
+        model: Some(recorded.model.clone()),
+        width: Some(recorded.width),
+        height: Some(recorded.height),
+        frames: Some(recorded.frames),
+        fps: Some(recorded.fps),
+        steps: Some(recorded.steps),
+        guidance: Some(recorded.guidance),
+        shift: Some(recorded.shift),
+        solver: Some(recorded.solver.clone()),
+        seed: Some(recorded.seed),
+        keyframes,
+        fit: Some(recorded.fit.clone()),
+        ..Default::default()
+    };
+    queue_job(
+        &s,
+        Job {
+            id: new_id,
+            owner,
+            created_at: now(),
+            completed_at: None,
+            expires_at: None,
+            status: "queued".into(),
+            progress: 0,
+            model: source.model.clone(),
+            prompt: Some(prompt),
+            seconds: source.seconds.clone(),
+            size: source.size.clone(),
+            remixed_from: Some(source.id.clone()),
+            error_code: None,
+            error_message: None,
+            spec: serde_json::to_string(&req).map_err(|e| ApiError::internal(e.to_string()))?,
+        },
+    )
+}
+
+/// A Reel video id: `video_` and letters or digits; anything else (a path, a URL) is refused.
+fn valid_id(id: &str) -> bool {
+    id.strip_prefix("video_").is_some_and(|rest| {
+        !rest.is_empty() && rest.len() <= 64 && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
+}
+
+/// The source video of an edit or extension: an upload, or one of the caller's completed videos.
+struct SourceVideo {
+    path: PathBuf,
+    from_id: Option<String>,
+}
+
+async fn source_video(
+    s: &Shared,
+    owner: &str,
+    form: &Form,
+    scratch: &Path,
+) -> ApiResult<SourceVideo> {
+    if let Some(up) = form.files.get("video") {
+        if up.bytes.is_empty() {
+            return Err(ApiError::invalid("video", "the uploaded video is empty"));
+        }
+        let ext = up
+            .filename
+            .as_deref()
+            .and_then(|f| Path::new(f).extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .filter(|e| matches!(e.as_str(), "mp4" | "m4v" | "gif" | "y4m" | "png"))
+            .unwrap_or_else(|| "mp4".into());
+        std::fs::create_dir_all(scratch)
+            .map_err(|e| ApiError::internal(format!("cannot create job folder: {e}")))?;
+        let path = scratch.join(format!("source.{ext}"));
+        std::fs::write(&path, &up.bytes)
+            .map_err(|e| ApiError::internal(format!("cannot store the upload: {e}")))?;
+        let p = path.clone();
+        let check = tokio::task::spawn_blocking(move || reel_media::read_video(&p).map(|_| ()))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        if let Err(e) = check {
+            let _ = std::fs::remove_dir_all(scratch);
+            return Err(ApiError::invalid(
+                "video",
+                format!("the uploaded video cannot be decoded: {e:#}"),
+            ));
+        }
+        return Ok(SourceVideo {
+            path,
+            from_id: None,
+        });
+    }
+    let Some(id) = form.text("video[id]").or(form.text("video")) else {
+        return Err(ApiError::missing("video"));
+    };
+    let id = id.trim();
+    if !valid_id(id) {
+        return Err(ApiError::invalid(
+            "video[id]",
+            format!("{id:?} is not a video id (expected video_ followed by letters and digits)"),
+        ));
+    }
+    let job = find_job(s, owner, id)?;
+    if job.status != "completed" {
+        return Err(ApiError::invalid(
+            "video[id]",
+            format!(
+                "video '{id}' is {}; only a completed video can be used",
+                job.status
+            ),
+        ));
+    }
+    Ok(SourceVideo {
+        path: s.job_dir(id).join(VIDEO_FILE),
+        from_id: Some(id.to_string()),
+    })
+}
+
+/// Edits and extensions need the engine's video-input modes; until `reel_render::Request`
+/// carries them these endpoints validate their input fully and then answer 400 `unsupported`.
+fn unsupported(what: &str) -> ApiError {
+    ApiError::bad_request(
+        "unsupported",
+        format!(
+            "{what} is not supported by this Reel build yet: the render engine has no video-input \
+             mode (create a new video, or remix one of yours, instead)"
+        ),
+    )
+}
+
+async fn edit(State(s): State<AppState>, headers: HeaderMap, req: Request) -> ApiResult<Response> {
+    let owner = owner(&s, &headers)?;
+    let form = read_form(&s, req).await?;
+    let prompt = form.required("prompt")?;
+    let scratch = s.data_dir.join("uploads").join(new_id());
+    let source = source_video(&s, &owner, &form, &scratch).await?;
+    moderate(&s, &prompt)?;
+    let _ = (&source.path, &source.from_id);
+    let _ = std::fs::remove_dir_all(&scratch);
+    Err(unsupported("video editing (POST /v1/videos/edits)"))
+}
+
+async fn extend(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    req: Request,
+) -> ApiResult<Response> {
+    let owner = owner(&s, &headers)?;
+    let form = read_form(&s, req).await?;
+    let prompt = form.required("prompt")?;
+    let seconds = form.required("seconds")?;
+    match seconds.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x <= s.config.max_seconds => {}
+        _ => {
+            return Err(ApiError::invalid(
+                "seconds",
+                format!(
+                    "seconds must be a positive number up to {}, got {seconds:?}",
+                    s.config.max_seconds
+                ),
+            ))
+        }
+    }
+    let scratch = s.data_dir.join("uploads").join(new_id());
+    let source = source_video(&s, &owner, &form, &scratch).await?;
+    moderate(&s, &prompt)?;
+    let _ = (&source.path, &source.from_id);
+    let _ = std::fs::remove_dir_all(&scratch);
+    Err(unsupported("video extension (POST /v1/videos/extensions)"))
+}
+
+/// Magic bytes → the extension the provenance reader expects.
+fn sniff_ext(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+        Some("mp4")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("png")
+    } else if bytes.starts_with(b"GIF8") {
+        Some("gif")
+    } else {
+        None
+    }
+}
+
+async fn provenance_check(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    req: Request,
+) -> ApiResult<Response> {
+    owner(&s, &headers)?;
+    let form = read_form(&s, req).await?;
+    let up = form
+        .files
+        .get("file")
+        .ok_or_else(|| ApiError::missing("file"))?;
+    let ext = sniff_ext(&up.bytes).ok_or_else(|| {
+        ApiError::invalid(
+            "file",
+            "file must be an MP4, PNG or GIF (the formats that carry C2PA here)",
+        )
+    })?;
+    let scratch = s.data_dir.join("uploads").join(new_id());
+    std::fs::create_dir_all(&scratch)
+        .map_err(|e| ApiError::internal(format!("cannot create scratch folder: {e}")))?;
+    let path = scratch.join(format!("check.{ext}"));
+    std::fs::write(&path, &up.bytes)
+        .map_err(|e| ApiError::internal(format!("cannot store the upload: {e}")))?;
+    let p = path.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let c2pa = reel_safety::provenance::verify_file(&p, None)?;
+        // The invisible mark survives re-encoding that strips the manifest.
+        let mark = reel_safety::watermark::detect_file(&p).ok();
+        anyhow::Ok((c2pa, mark))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let (c2pa, mark) =
+        result?.map_err(|e| ApiError::invalid("file", format!("cannot check the file: {e:#}")))?;
+    let mut results = vec![c2pa.to_openai_result()];
+    if let Some(m) = mark {
+        results.push(json!({
+            "type": "reel_watermark",
+            "outcome": if m.detected { "detected" } else { "not_detected" },
+            "confidence": m.confidence,
+        }));
+    }
+    Ok(ok_json(json!({
+        "object": "content_provenance_check",
+        "created_at": now(),
+        "results": results,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_scale_down_keeping_aspect_and_snap() {
+        // 720x1280 onto 64x64 = 4096 px with granularity 16: scale = sqrt(4096/921600) = 1/15,
+        // 48 x 85.3 → 48 x 80.
+        assert_eq!(map_size(720, 1280, 16, 4096), (48, 80));
+        assert_eq!(map_size(1280, 720, 16, 4096), (80, 48));
+        // Small requests are only snapped, never enlarged.
+        assert_eq!(map_size(40, 40, 16, 4096), (48, 48));
+        assert_eq!(map_size(5, 5, 16, 4096), (16, 16));
+        assert_eq!(map_size(64, 64, 16, 4096), (64, 64));
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("720x1280"), Some((720, 1280)));
+        assert_eq!(parse_size("1792X1024"), Some((1792, 1024)));
+        assert_eq!(parse_size("0x10"), None);
+        assert_eq!(parse_size("-5x10"), None);
+        assert_eq!(parse_size("big"), None);
+    }
+
+    #[test]
+    fn ids_refuse_paths() {
+        assert!(valid_id("video_abc123"));
+        assert!(!valid_id("video_../../etc/passwd"));
+        assert!(!valid_id("/etc/passwd"));
+        assert!(!valid_id("video_"));
+    }
+
+    #[test]
+    fn seconds_format() {
+        assert_eq!(fmt_seconds(4.0), "4");
+        assert_eq!(fmt_seconds(33.0 / 8.0), "4.125");
+        assert_eq!(fmt_seconds(1.0 / 3.0), "0.333");
+    }
+
+    #[test]
+    fn data_urls() {
+        let ok = data_url("data:image/png;base64,aGVsbG8=", "x").unwrap();
+        assert_eq!(ok, b"hello");
+        assert!(data_url("https://example.com/a.png", "x").is_err());
+        assert!(data_url("data:image/png,raw", "x").is_err());
+    }
+}
