@@ -27,6 +27,18 @@ struct Cli {
 enum Command {
     /// Generate a video (or one image) from a prompt.
     Generate(generate::GenerateArgs),
+    /// Continue a clip forward (or backward) in time; the clip's frames are kept.
+    Extend(modes::ExtendArgs),
+    /// Join two clips with a generated transition.
+    Stitch(modes::StitchArgs),
+    /// Change a video to match a new prompt, keeping its layout (video-to-video).
+    Edit(modes::EditArgs),
+    /// Re-run a Reel output's recorded request with changes (same seed unless told).
+    Remix(modes::RemixArgs),
+    /// The toy world: sample captioned clips, or the evaluation prompt set.
+    World(world::WorldArgs),
+    /// Score videos against their prompts with the toy-world evaluator.
+    Eval(eval::EvalArgs),
     /// Write a random-initialised model bundle.
     InitModel(init_model::InitModelArgs),
     /// Check a prompt against the moderation rules.
@@ -42,6 +54,12 @@ fn main() {
     let result: anyhow::Result<()> = match cli.command {
         Command::Generate(a) => generate::run(a),
         Command::InitModel(a) => init_model::run(a),
+        Command::Extend(a) => modes::extend(a),
+        Command::Stitch(a) => modes::stitch(a),
+        Command::Edit(a) => modes::edit(a),
+        Command::Remix(a) => modes::remix(a),
+        Command::World(a) => world::run(a),
+        Command::Eval(a) => eval::run(a),
         Command::Moderate(a) => moderate::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Detect(a) => detect::run(a),

@@ -5,7 +5,9 @@ pub mod noise;
 pub mod pipeline;
 pub mod schedulers;
 pub mod timeline;
+pub mod windows;
 
-pub use pipeline::{generate, GenerateOptions, Generation, Progress, SamplerSettings};
+pub use pipeline::{generate_window, GenerateOptions, Generation, Progress, SamplerSettings};
 pub use schedulers::SolverKind;
-pub use timeline::{Known, Timeline};
+pub use timeline::{Known, PromptSegment, Timeline};
+pub use windows::generate;

@@ -39,6 +39,9 @@ pub struct GenerateOptions<'a> {
     pub progress: Option<&'a mut dyn FnMut(Progress)>,
     /// Checked between steps; when set, generation stops with an error.
     pub cancel: Option<&'a AtomicBool>,
+    /// Longest stretch sampled at once (default: the model's default length). Longer timelines,
+    /// storyboards and loops are sampled as overlapping windows.
+    pub window: Option<usize>,
 }
 
 pub struct Generation {
@@ -133,7 +136,8 @@ fn write_frames(x: &Tensor, value: &Tensor, mask: &[bool]) -> Result<Tensor> {
     Ok(Tensor::cat(&parts, 2)?)
 }
 
-pub fn generate(
+/// One window: the whole timeline sampled at once (no sliding windows, no loop closing).
+pub fn generate_window(
     bundle: &Bundle,
     tl: &Timeline,
     settings: &SamplerSettings,

@@ -14,6 +14,14 @@ pub struct Known {
     pub strength: f32,
 }
 
+/// A prompt for frames `start..end` (storyboard shots).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PromptSegment {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
 #[derive(Clone, Debug)]
 pub struct Timeline {
     pub frames: usize,
@@ -23,6 +31,10 @@ pub struct Timeline {
     pub prompt: String,
     pub negative_prompt: String,
     pub known: Vec<Known>,
+    /// Prompts on frame ranges; frames outside every segment use `prompt`.
+    pub prompts: Vec<PromptSegment>,
+    /// The last frame flows into the first (seamless loop).
+    pub circular: bool,
 }
 
 impl Timeline {
@@ -36,7 +48,51 @@ impl Timeline {
             prompt: prompt.to_string(),
             negative_prompt: String::new(),
             known: Vec::new(),
+            prompts: Vec::new(),
+            circular: false,
         }
+    }
+
+    /// Adds a prompt on frames `start..end`; segments may not overlap.
+    pub fn with_segment(mut self, start: usize, end: usize, text: &str) -> Result<Self> {
+        if start >= end || end > self.frames {
+            bail!(
+                "prompt segment {start}..{end} is empty or outside the timeline of {} frames",
+                self.frames
+            );
+        }
+        if let Some(o) = self.prompts.iter().find(|s| start < s.end && s.start < end) {
+            bail!(
+                "prompt segments {}..{} and {start}..{end} overlap",
+                o.start,
+                o.end
+            );
+        }
+        self.prompts.push(PromptSegment {
+            start,
+            end,
+            text: text.to_string(),
+        });
+        self.prompts.sort_by_key(|s| s.start);
+        Ok(self)
+    }
+
+    /// Checks length, frame rate and size are usable.
+    pub fn validate(&self) -> Result<()> {
+        if self.frames == 0 {
+            bail!("the timeline needs at least one frame");
+        }
+        if !(self.fps.is_finite() && self.fps > 0.0) {
+            bail!("frame rate must be positive, got {}", self.fps);
+        }
+        if self.width == 0 || self.height == 0 {
+            bail!(
+                "frame size must be positive, got {}x{}",
+                self.width,
+                self.height
+            );
+        }
+        Ok(())
     }
 
     /// Places known frames; checks they fit the timeline and the frame size.
@@ -140,6 +196,18 @@ mod tests {
         let firsts: Vec<u8> = canvas.iter().map(|f| f.get_pixel(0, 0)[0]).collect();
         assert_eq!(firsts, vec![10, 10, 10, 10, 10, 200, 200, 200, 200]);
         Ok(())
+    }
+
+    #[test]
+    fn segments_may_not_overlap() {
+        let tl = Timeline::text_to_video("x", 32, 8.0, 4, 4);
+        let tl = tl
+            .with_segment(0, 16, "a")
+            .unwrap()
+            .with_segment(16, 32, "b")
+            .unwrap();
+        assert!(tl.clone().with_segment(10, 20, "c").is_err());
+        assert!(tl.with_segment(30, 40, "c").is_err());
     }
 
     #[test]

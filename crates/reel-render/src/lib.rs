@@ -4,12 +4,12 @@
 
 mod request;
 
-pub use request::{InputRecord, Request, Resolved};
+pub use request::{ClipAt, ClipInput, InputRecord, Request, Resolved, Shot, ShotRecord};
 
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
 use reel_diffusion::{generate, GenerateOptions, Progress, SamplerSettings, Timeline};
-use reel_media::{FitMode, Video, WriteOptions};
+use reel_media::{Video, WriteOptions};
 use reel_models::bundle::Bundle;
 use reel_safety::moderation::{enforce, Policy};
 use reel_safety::provenance::{self, Action, ProvenanceClaim, SignerConfig};
@@ -102,11 +102,11 @@ impl Engine {
         // Moderation comes before any compute.
         enforce(&req.prompt, &self.config.policy)?;
         let bundle = self.model(req.model.as_deref())?;
-        let resolved = req.resolve(&bundle)?;
+        let (resolved, loaded) = req.resolve(&bundle)?;
         reel_media::output_format(output)?;
         check_writable(output)?;
 
-        let timeline = self.timeline(&resolved)?;
+        let timeline = timeline_of(&resolved, loaded)?;
         let settings = SamplerSettings {
             steps: resolved.steps,
             guidance: resolved.guidance,
@@ -127,6 +127,7 @@ impl Engine {
                 record_trace: opts.dump_latents.is_some(),
                 progress: opts.progress.take(),
                 cancel: opts.cancel,
+                window: None,
             },
         )?;
         if let Some(path) = &opts.dump_latents {
@@ -185,22 +186,20 @@ impl Engine {
             warnings,
         })
     }
+}
 
-    /// The request's known frames on a timeline (the one mechanism behind every mode).
-    fn timeline(&self, r: &Resolved) -> Result<Timeline> {
-        let mut tl = Timeline::text_to_video(&r.prompt, r.frames, r.fps, r.width, r.height);
-        tl.negative_prompt = r.negative_prompt.clone();
-        let fit: FitMode = r.fit.parse()?;
-        for input in &r.inputs {
-            let frame = reel_media::read_image(Path::new(&input.path))?;
-            let frame =
-                reel_media::resize_frame(&frame, r.width, r.height, fit).with_context(|| {
-                    format!("cannot fit {} to {}x{}", input.path, r.width, r.height)
-                })?;
-            tl = tl.with_known(input.position, vec![frame], input.strength)?;
-        }
-        Ok(tl)
+/// The request's inputs, shots and loop flag on a timeline (the one mechanism behind every mode).
+fn timeline_of(r: &Resolved, loaded: Vec<Vec<reel_media::Frame>>) -> Result<Timeline> {
+    let mut tl = Timeline::text_to_video(&r.prompt, r.frames, r.fps, r.width, r.height);
+    tl.negative_prompt = r.negative_prompt.clone();
+    tl.circular = r.circular;
+    for (input, frames) in r.inputs.iter().zip(loaded) {
+        tl = tl.with_known(input.position, frames, input.strength)?;
     }
+    for s in &r.shots {
+        tl = tl.with_segment(s.start, s.end, &s.prompt)?;
+    }
+    Ok(tl)
 }
 
 /// Fails before any compute if the output's folder cannot take a new file.

@@ -2,9 +2,11 @@
 //! recorded in each output's metadata and sidecar, so any output can be reproduced or remixed.
 
 use anyhow::{bail, Context, Result};
+use reel_media::{FitMode, Frame};
 use reel_models::bundle::Bundle;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::path::Path;
 
 /// A generation request; `None` means "the model's default".
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -42,6 +44,59 @@ pub struct Request {
     /// How inputs are fitted to the output size: fit, fill or pad.
     #[serde(default)]
     pub fit: Option<String>,
+    /// Videos (or images) placed on the timeline: extend, stitch, edit.
+    #[serde(default)]
+    pub clips: Vec<ClipInput>,
+    /// Seconds of new material besides the clips (extend, stitch); the total length follows.
+    #[serde(default)]
+    pub new_seconds: Option<f64>,
+    /// Storyboard: prompts on time ranges in seconds.
+    #[serde(default)]
+    pub shots: Vec<Shot>,
+    /// The last frame flows into the first.
+    #[serde(default, rename = "loop")]
+    pub circular: bool,
+}
+
+/// Where a clip sits on the timeline.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum ClipAt {
+    Start,
+    End,
+    Frame(usize),
+}
+
+/// A video or image file placed on the timeline; strength 1 keeps its frames exactly, lower
+/// strengths let them change (video-to-video edits use 1 − edit strength).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClipInput {
+    pub path: String,
+    pub at: ClipAt,
+    #[serde(default = "one")]
+    pub strength: f32,
+}
+
+fn one() -> f32 {
+    1.0
+}
+
+/// A storyboard shot: `prompt` from `start` to `end` seconds.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Shot {
+    pub start: f64,
+    pub end: f64,
+    pub prompt: String,
+}
+
+/// A storyboard shot resolved to frames `start..end`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ShotRecord {
+    pub start: usize,
+    pub end: usize,
+    pub prompt: String,
 }
 
 /// An input file as recorded: where it was, what it held (hash), where it went on the timeline.
@@ -52,6 +107,13 @@ pub struct InputRecord {
     pub sha256: String,
     pub position: usize,
     pub strength: f32,
+    /// Frames the input covers on the timeline (1 for an image).
+    #[serde(default = "one_frame")]
+    pub frames: usize,
+}
+
+fn one_frame() -> usize {
+    1
 }
 
 /// A request with every value decided.
@@ -72,6 +134,10 @@ pub struct Resolved {
     pub seed: u64,
     pub fit: String,
     pub inputs: Vec<InputRecord>,
+    #[serde(default)]
+    pub shots: Vec<ShotRecord>,
+    #[serde(default, rename = "loop")]
+    pub circular: bool,
 }
 
 pub fn sha256_file(path: &str) -> Result<String> {
@@ -80,29 +146,76 @@ pub fn sha256_file(path: &str) -> Result<String> {
 }
 
 impl Request {
-    pub fn resolve(&self, bundle: &Bundle) -> Result<Resolved> {
+    /// Decides every value and loads the inputs, conformed to the output's size and frame rate.
+    pub fn resolve(&self, bundle: &Bundle) -> Result<(Resolved, Vec<Vec<Frame>>)> {
         let d = &bundle.config.defaults;
-        let fps = self.fps.unwrap_or(d.fps);
+        let m = bundle.config.size_multiple();
+        let fit_name = self.fit.clone().unwrap_or_else(|| "fill".into());
+        let fit: FitMode = fit_name.parse()?;
+        // Decode clips first: an input video sets the frame rate and size unless the user did.
+        let mut sources = Vec::new();
+        for c in &self.clips {
+            if !(0.0..=1.0).contains(&c.strength) {
+                bail!(
+                    "strength of {} must be within [0, 1], got {}",
+                    c.path,
+                    c.strength
+                );
+            }
+            let v = reel_media::read_video(Path::new(&c.path))
+                .with_context(|| format!("cannot use input {}", c.path))?;
+            sources.push(v);
+        }
+        let fps = self.fps.or(sources.first().map(|v| v.fps)).unwrap_or(d.fps);
         if !(fps.is_finite() && fps > 0.0) {
             bail!("fps must be positive, got {fps}");
         }
-        let frames = match (self.frames, self.seconds) {
-            (Some(_), Some(_)) => bail!("give frames or seconds, not both"),
-            (Some(f), None) => f,
-            (None, Some(s)) if s.is_finite() && s > 0.0 => (s * fps).round().max(1.0) as usize,
-            (None, Some(s)) => bail!("seconds must be positive, got {s}"),
-            (None, None) => d.frames,
+        let (width, height) = match (self.width, self.height, sources.first()) {
+            (Some(w), Some(h), _) => (w, h),
+            (None, None, Some(v)) if v.width() % m == 0 && v.height() % m == 0 => {
+                (v.width(), v.height())
+            }
+            _ => (
+                self.width.unwrap_or(d.width),
+                self.height.unwrap_or(d.height),
+            ),
+        };
+        if width == 0 || height == 0 || width % m != 0 || height % m != 0 {
+            bail!("size {width}x{height} is not a positive multiple of {m} for this model");
+        }
+        let clips: Vec<Vec<Frame>> = sources
+            .iter()
+            .zip(&self.clips)
+            .map(|(v, c)| {
+                reel_media::conform(v, width, height, fit, Some(fps))
+                    .map(|v| v.frames)
+                    .with_context(|| format!("cannot fit {} to {width}x{height}", c.path))
+            })
+            .collect::<Result<_>>()?;
+        let clip_total: usize = clips.iter().map(Vec::len).sum();
+        let frames = match (self.frames, self.seconds, self.new_seconds) {
+            (Some(_), Some(_), _) => bail!("give frames or seconds, not both"),
+            (Some(f), None, _) => f,
+            (None, Some(s), _) if s.is_finite() && s > 0.0 => (s * fps).round().max(1.0) as usize,
+            (None, Some(s), _) => bail!("seconds must be positive, got {s}"),
+            (None, None, Some(s)) if s.is_finite() && s > 0.0 => {
+                clip_total + (s * fps).round().max(1.0) as usize
+            }
+            (None, None, Some(s)) => bail!("seconds of new material must be positive, got {s}"),
+            (None, None, None) if !clips.is_empty() => self
+                .clips
+                .iter()
+                .zip(&clips)
+                .map(|(c, f)| match c.at {
+                    ClipAt::Frame(n) => n + f.len(),
+                    _ => f.len(),
+                })
+                .max()
+                .unwrap_or(d.frames),
+            (None, None, None) => d.frames,
         };
         if frames == 0 {
             bail!("frames must be at least 1");
-        }
-        let (width, height) = (
-            self.width.unwrap_or(d.width),
-            self.height.unwrap_or(d.height),
-        );
-        let m = bundle.config.size_multiple();
-        if width == 0 || height == 0 || width % m != 0 || height % m != 0 {
-            bail!("size {width}x{height} is not a positive multiple of {m} for this model");
         }
         let steps = self.steps.unwrap_or(d.steps);
         if steps == 0 {
@@ -115,9 +228,36 @@ impl Request {
         }
         let solver = self.solver.clone().unwrap_or_else(|| d.solver.clone());
         solver.parse::<reel_diffusion::SolverKind>()?;
-        let fit = self.fit.clone().unwrap_or_else(|| "fill".into());
-        fit.parse::<reel_media::FitMode>()?;
+
         let mut inputs = Vec::new();
+        let mut loaded = Vec::new();
+        for (c, f) in self.clips.iter().zip(clips) {
+            let position = match c.at {
+                ClipAt::Start => 0,
+                ClipAt::End => frames.checked_sub(f.len()).unwrap_or(usize::MAX),
+                ClipAt::Frame(n) => n,
+            };
+            if position == usize::MAX || position + f.len() > frames {
+                bail!(
+                    "input {} ({} frames) does not fit in a video of {frames} frames",
+                    c.path,
+                    f.len()
+                );
+            }
+            inputs.push(InputRecord {
+                role: if f.len() == 1 {
+                    "image".into()
+                } else {
+                    "video".into()
+                },
+                path: c.path.clone(),
+                sha256: sha256_file(&c.path)?,
+                position,
+                strength: c.strength,
+                frames: f.len(),
+            });
+            loaded.push(f);
+        }
         for (pos, path) in &self.keyframes {
             if *pos >= frames {
                 bail!(
@@ -125,6 +265,10 @@ impl Request {
                     frames - 1
                 );
             }
+            let image = reel_media::read_image(Path::new(path))
+                .with_context(|| format!("cannot use keyframe {path}"))?;
+            let image = reel_media::resize_frame(&image, width, height, fit)
+                .with_context(|| format!("cannot fit {path} to {width}x{height}"))?;
             inputs.push(InputRecord {
                 role: if *pos == 0 {
                     "image".into()
@@ -135,9 +279,34 @@ impl Request {
                 sha256: sha256_file(path)?,
                 position: *pos,
                 strength: 1.0,
+                frames: 1,
+            });
+            loaded.push(vec![image]);
+        }
+        let mut shots = Vec::new();
+        for sh in &self.shots {
+            if !(sh.start >= 0.0 && sh.end > sh.start) {
+                bail!("shot {}-{}s is empty or negative", sh.start, sh.end);
+            }
+            let (a, b) = (
+                (sh.start * fps).round() as usize,
+                (sh.end * fps).round() as usize,
+            );
+            if b > frames {
+                bail!(
+                    "shot {}-{}s ends after the video ({:.2} s)",
+                    sh.start,
+                    sh.end,
+                    frames as f64 / fps
+                );
+            }
+            shots.push(ShotRecord {
+                start: a,
+                end: b,
+                prompt: sh.prompt.clone(),
             });
         }
-        Ok(Resolved {
+        let resolved = Resolved {
             prompt: self.prompt.clone(),
             negative_prompt: self
                 .negative_prompt
@@ -154,8 +323,73 @@ impl Request {
             shift,
             solver,
             seed: self.seed.unwrap_or(0),
-            fit,
+            fit: fit_name,
             inputs,
+            shots,
+            circular: self.circular,
+        };
+        Ok((resolved, loaded))
+    }
+}
+
+impl Resolved {
+    /// The request that reproduces this output; inputs must still hold what they held.
+    pub fn to_request(&self) -> Result<Request> {
+        for i in &self.inputs {
+            let now = sha256_file(&i.path)?;
+            if now != i.sha256 {
+                bail!("input {} has changed since this output was made", i.path);
+            }
+        }
+        let fps = self.fps;
+        Ok(Request {
+            prompt: self.prompt.clone(),
+            negative_prompt: Some(self.negative_prompt.clone()),
+            model: (self.model != "embedded").then(|| self.model.clone()),
+            width: Some(self.width),
+            height: Some(self.height),
+            frames: Some(self.frames),
+            seconds: None,
+            fps: Some(fps),
+            steps: Some(self.steps),
+            guidance: Some(self.guidance),
+            shift: Some(self.shift),
+            solver: Some(self.solver.clone()),
+            seed: Some(self.seed),
+            keyframes: self
+                .inputs
+                .iter()
+                .filter(|i| {
+                    i.role == "keyframe"
+                        || (i.role == "image" && i.frames == 1 && i.strength >= 1.0)
+                })
+                .map(|i| (i.position, i.path.clone()))
+                .collect(),
+            fit: Some(self.fit.clone()),
+            clips: self
+                .inputs
+                .iter()
+                .filter(|i| {
+                    !(i.role == "keyframe"
+                        || (i.role == "image" && i.frames == 1 && i.strength >= 1.0))
+                })
+                .map(|i| ClipInput {
+                    path: i.path.clone(),
+                    at: ClipAt::Frame(i.position),
+                    strength: i.strength,
+                })
+                .collect(),
+            new_seconds: None,
+            shots: self
+                .shots
+                .iter()
+                .map(|s| Shot {
+                    start: s.start as f64 / fps,
+                    end: s.end as f64 / fps,
+                    prompt: s.prompt.clone(),
+                })
+                .collect(),
+            circular: self.circular,
         })
     }
 }

@@ -57,6 +57,12 @@ pub struct GenerateArgs {
     /// A still at a frame position, FRAME:PATH (repeatable): `--keyframe 0:a.png --keyframe 16:b.png`.
     #[arg(long = "keyframe")]
     pub keyframes: Vec<String>,
+    /// Make a seamless loop: the last frame flows into the first.
+    #[arg(long = "loop")]
+    pub circular: bool,
+    /// A storyboard shot "START-ENDs: prompt" (repeatable), e.g. --shot "0-2s: a red ball moves right".
+    #[arg(long = "shot")]
+    pub shots: Vec<String>,
     /// How images are fitted to the size: fill (crop), fit (letterbox) or pad.
     #[arg(long)]
     pub fit: Option<String>,
@@ -96,6 +102,30 @@ pub fn parse_keyframe(s: &str) -> Result<(usize, String)> {
             Err(_) => bail!("keyframe {s:?}: {f:?} is not a frame number (use FRAME:PATH)"),
         },
         _ => bail!("keyframe {s:?} is not FRAME:PATH"),
+    }
+}
+
+/// `"0-2s: a red ball"` → a shot from 0 to 2 seconds.
+pub fn parse_shot(s: &str) -> Result<reel_render::Shot> {
+    let Some((range, prompt)) = s.split_once(':') else {
+        bail!("shot {s:?} is not \"START-ENDs: prompt\"");
+    };
+    let range = range.trim().trim_end_matches('s');
+    let parsed = range.split_once('-').map(|(a, b)| {
+        (
+            a.trim().parse::<f64>(),
+            b.trim().trim_end_matches('s').parse::<f64>(),
+        )
+    });
+    match parsed {
+        Some((Ok(start), Ok(end))) if start >= 0.0 && end > start && !prompt.trim().is_empty() => {
+            Ok(reel_render::Shot {
+                start,
+                end,
+                prompt: prompt.trim().to_string(),
+            })
+        }
+        _ => bail!("shot {s:?} is not \"START-ENDs: prompt\" with START < END"),
     }
 }
 
@@ -151,6 +181,13 @@ pub fn run(args: GenerateArgs) -> Result<()> {
         seed: Some(args.seed),
         keyframes,
         fit: args.fit.clone(),
+        circular: args.circular,
+        shots: args
+            .shots
+            .iter()
+            .map(|s| parse_shot(s))
+            .collect::<Result<_>>()?,
+        ..Default::default()
     };
     let engine = engine(args.policy.as_ref())?;
     let pb = progress_bar(args.quiet);
@@ -203,5 +240,11 @@ mod tests {
             (16, "b.png".to_string())
         );
         assert!(parse_keyframe("x:b.png").is_err() && parse_keyframe("3:").is_err());
+        let shot = parse_shot("0-2s: a red ball").unwrap();
+        assert_eq!(
+            (shot.start, shot.end, shot.prompt.as_str()),
+            (0.0, 2.0, "a red ball")
+        );
+        assert!(parse_shot("2-1s: x").is_err() && parse_shot("0-2s").is_err());
     }
 }

@@ -1,10 +1,13 @@
 //! One module per subcommand: each has a clap `Args` struct and `run(args) -> anyhow::Result<()>`.
 
 pub mod detect;
+pub mod eval;
 pub mod generate;
 pub mod init_model;
 pub mod moderate;
+pub mod modes;
 pub mod verify;
+pub mod world;
 
 /// One line: the error and its causes, joined.
 pub fn describe(err: &anyhow::Error) -> String {

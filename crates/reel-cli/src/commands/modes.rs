@@ -1,0 +1,252 @@
+//! `reel extend`, `reel stitch`, `reel edit`, `reel remix`: Sora's modes as timelines over
+//! existing clips. Each builds a `Request` and goes through the same `Engine::run` as `generate`.
+
+use super::generate::{engine, progress_bar};
+use anyhow::{bail, Result};
+use clap::Args;
+use reel_render::{ClipAt, ClipInput, Request, RunOptions};
+use std::path::PathBuf;
+
+/// Settings every mode shares.
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// Output file (.mp4, .gif, .png, .y4m, or a folder ending in / for PNG frames).
+    #[arg(short, long, default_value = "out.mp4")]
+    pub output: PathBuf,
+    /// Model bundle directory (default: the embedded model).
+    #[arg(long)]
+    pub model: Option<String>,
+    #[arg(long)]
+    pub steps: Option<usize>,
+    #[arg(long)]
+    pub guidance: Option<f64>,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Frame size WxH (default: the input's size when the model can make it, else the model's).
+    #[arg(long)]
+    pub size: Option<String>,
+    #[arg(long)]
+    pub fps: Option<f64>,
+    /// How inputs are fitted to the size: fill, fit or pad.
+    #[arg(long)]
+    pub fit: Option<String>,
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn base(prompt: &str, c: &Common) -> Result<Request> {
+    let (width, height) = match &c.size {
+        Some(s) => super::generate::parse_size(s).map(|(w, h)| (Some(w), Some(h)))?,
+        None => (None, None),
+    };
+    Ok(Request {
+        prompt: prompt.to_string(),
+        model: c.model.clone(),
+        width,
+        height,
+        fps: c.fps,
+        steps: c.steps,
+        guidance: c.guidance,
+        seed: Some(c.seed),
+        fit: c.fit.clone(),
+        ..Default::default()
+    })
+}
+
+/// Runs a request and prints the summary line.
+pub fn execute(request: &Request, c: &Common) -> Result<()> {
+    let engine = engine(c.policy.as_ref())?;
+    let pb = progress_bar(c.quiet);
+    let mut on_step = |p: reel_diffusion::Progress| {
+        pb.set_length(p.total as u64);
+        pb.set_position(p.step as u64);
+    };
+    let started = std::time::Instant::now();
+    let out = engine.run(
+        request,
+        &c.output,
+        RunOptions {
+            progress: Some(&mut on_step),
+            ..Default::default()
+        },
+    )?;
+    pb.finish_and_clear();
+    for w in &out.warnings {
+        eprintln!("warning: {w}");
+    }
+    println!(
+        "wrote {} ({}x{}, {} frame(s) at {} fps, {:.2} s of video) in {:.1} s, seed {}",
+        out.path.display(),
+        out.width,
+        out.height,
+        out.frames,
+        out.fps,
+        out.frames as f64 / out.fps,
+        started.elapsed().as_secs_f64(),
+        out.resolved.seed
+    );
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  reel extend in.mp4 --seconds 2 -o longer.mp4\n  reel extend in.mp4 --seconds 1 --backward --prompt \"a red ball moves right\" -o earlier.mp4"
+)]
+pub struct ExtendArgs {
+    /// The clip to extend; its frames are kept as they are.
+    pub input: String,
+    /// Seconds of new video.
+    #[arg(long)]
+    pub seconds: f64,
+    /// Add the new part before the clip instead of after it.
+    #[arg(long)]
+    pub backward: bool,
+    /// What the new part shows (default: the input's recorded prompt, if any).
+    #[arg(long)]
+    pub prompt: Option<String>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// The prompt recorded in a Reel output, when the user gave none.
+fn prompt_or_recorded(prompt: &Option<String>, input: &str) -> Result<String> {
+    if let Some(p) = prompt {
+        return Ok(p.clone());
+    }
+    match reel_render::read_request(std::path::Path::new(input)) {
+        Ok(r) => Ok(r.prompt),
+        Err(_) => bail!("{input} records no prompt: pass --prompt"),
+    }
+}
+
+pub fn extend(args: ExtendArgs) -> Result<()> {
+    let prompt = prompt_or_recorded(&args.prompt, &args.input)?;
+    let mut req = base(&prompt, &args.common)?;
+    req.clips = vec![ClipInput {
+        path: args.input.clone(),
+        at: if args.backward {
+            ClipAt::End
+        } else {
+            ClipAt::Start
+        },
+        strength: 1.0,
+    }];
+    req.new_seconds = Some(args.seconds);
+    execute(&req, &args.common)
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Example:\n  reel stitch a.mp4 b.mp4 --seconds 1 --prompt \"a red ball moves right\" -o joined.mp4"
+)]
+pub struct StitchArgs {
+    pub first: String,
+    pub second: String,
+    /// Seconds of generated transition between the two clips.
+    #[arg(long, default_value_t = 1.0)]
+    pub seconds: f64,
+    #[arg(long)]
+    pub prompt: Option<String>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+pub fn stitch(args: StitchArgs) -> Result<()> {
+    let prompt = prompt_or_recorded(&args.prompt, &args.first)?;
+    let mut req = base(&prompt, &args.common)?;
+    req.clips = vec![
+        ClipInput {
+            path: args.first.clone(),
+            at: ClipAt::Start,
+            strength: 1.0,
+        },
+        ClipInput {
+            path: args.second.clone(),
+            at: ClipAt::End,
+            strength: 1.0,
+        },
+    ];
+    req.new_seconds = Some(args.seconds);
+    execute(&req, &args.common)
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Example:\n  reel edit in.mp4 --prompt \"a blue ball bounces between the walls on a black background\" --strength 0.3 -o blue.mp4"
+)]
+pub struct EditArgs {
+    pub input: String,
+    /// What the edited video shows.
+    #[arg(long)]
+    pub prompt: String,
+    /// How much may change: 0 keeps the input, 1 ignores it.
+    #[arg(long, default_value_t = 0.5)]
+    pub strength: f32,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+pub fn edit(args: EditArgs) -> Result<()> {
+    if !(0.0..=1.0).contains(&args.strength) {
+        bail!("strength must be within [0, 1], got {}", args.strength);
+    }
+    let mut req = base(&args.prompt, &args.common)?;
+    req.clips = vec![ClipInput {
+        path: args.input.clone(),
+        at: ClipAt::Start,
+        strength: 1.0 - args.strength,
+    }];
+    execute(&req, &args.common)
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Example:\n  reel remix out.mp4 --prompt \"a green ball bounces between the walls on a black background\" -o green.mp4"
+)]
+pub struct RemixArgs {
+    /// A Reel output (its request is read from its metadata or sidecar JSON).
+    pub input: String,
+    /// A new prompt (default: the same).
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// A new seed (default: the same).
+    #[arg(long)]
+    pub new_seed: Option<u64>,
+    #[arg(long)]
+    pub steps: Option<usize>,
+    #[arg(short, long, default_value = "remix.mp4")]
+    pub output: PathBuf,
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn remix(args: RemixArgs) -> Result<()> {
+    let recorded = reel_render::read_request(std::path::Path::new(&args.input))?;
+    let mut req = recorded.to_request()?;
+    if let Some(p) = &args.prompt {
+        req.prompt = p.clone();
+    }
+    if let Some(s) = args.new_seed {
+        req.seed = Some(s);
+    }
+    if let Some(s) = args.steps {
+        req.steps = Some(s);
+    }
+    let common = Common {
+        output: args.output.clone(),
+        model: req.model.clone(),
+        steps: None,
+        guidance: None,
+        seed: req.seed.unwrap_or(0),
+        size: None,
+        fps: None,
+        fit: None,
+        policy: args.policy.clone(),
+        quiet: args.quiet,
+    };
+    execute(&req, &common)
+}
