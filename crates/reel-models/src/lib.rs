@@ -9,4 +9,6 @@ pub mod init;
 pub mod nn;
 pub mod ops;
 pub mod text;
+pub mod umt5;
 pub mod vae;
+pub mod wan;

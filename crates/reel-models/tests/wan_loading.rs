@@ -1,0 +1,510 @@
+//! Loading Wan models from diffusers folders and original-layout files built in a tempdir from
+//! the tiny fixtures in tests/fixtures/wan/, and the errors for broken folders.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use candle_core::{Device, Tensor};
+use reel_models::dit::DitConfig;
+use reel_models::wan::{infer_transformer_config, keys, WanModel, WanSource};
+use serde_json::{json, Value};
+
+fn fixture_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/wan")
+}
+
+fn tensors(name: &str) -> HashMap<String, Tensor> {
+    candle_core::safetensors::load(
+        fixture_dir().join(format!("{name}.safetensors")),
+        &Device::Cpu,
+    )
+    .unwrap()
+}
+
+fn manifest(name: &str) -> Value {
+    let path = fixture_dir().join(format!("{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn write_json(path: &Path, v: &Value) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, serde_json::to_string_pretty(v).unwrap()).unwrap();
+}
+
+fn save(path: &Path, t: &HashMap<String, Tensor>) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    candle_core::safetensors::save(t, path).unwrap();
+}
+
+fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+    assert_eq!(a.dims(), b.dims());
+    a.sub(b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
+}
+
+/// A UMT5 config whose width fits the tiny transformers (text_dim 24); vocabulary of the fixture
+/// tokenizer.
+fn umt5_config(d_model: usize) -> Value {
+    json!({
+        "vocab_size": 96, "d_model": d_model, "d_kv": 8, "d_ff": 32, "num_layers": 2,
+        "num_heads": 2, "relative_attention_num_buckets": 32,
+        "relative_attention_max_distance": 128, "layer_norm_epsilon": 1e-6,
+        "feed_forward_proj": "gated-gelu", "pad_token_id": 0, "eos_token_id": 1
+    })
+}
+
+/// Random UMT5 weights in transformers names (no reference output needed: loading is tested).
+fn random_umt5(d: usize) -> HashMap<String, Tensor> {
+    let dev = Device::Cpu;
+    let r = |shape: &[usize]| Tensor::rand(-0.5f32, 0.5, shape, &dev).unwrap();
+    let mut t = HashMap::new();
+    t.insert("shared.weight".to_string(), r(&[96, d]));
+    for i in 0..2 {
+        let p = format!("encoder.block.{i}.layer");
+        for n in ["q", "k", "v"] {
+            t.insert(format!("{p}.0.SelfAttention.{n}.weight"), r(&[16, d]));
+        }
+        t.insert(format!("{p}.0.SelfAttention.o.weight"), r(&[d, 16]));
+        t.insert(
+            format!("{p}.0.SelfAttention.relative_attention_bias.weight"),
+            r(&[32, 2]),
+        );
+        t.insert(format!("{p}.0.layer_norm.weight"), r(&[d]));
+        t.insert(format!("{p}.1.layer_norm.weight"), r(&[d]));
+        t.insert(format!("{p}.1.DenseReluDense.wi_0.weight"), r(&[32, d]));
+        t.insert(format!("{p}.1.DenseReluDense.wi_1.weight"), r(&[32, d]));
+        t.insert(format!("{p}.1.DenseReluDense.wo.weight"), r(&[d, 32]));
+    }
+    t.insert("encoder.final_layer_norm.weight".to_string(), r(&[d]));
+    t
+}
+
+fn scheduler_json() -> Value {
+    json!({
+        "_class_name": "UniPCMultistepScheduler", "flow_shift": 3.0,
+        "prediction_type": "flow_prediction", "use_flow_sigmas": true,
+        "num_train_timesteps": 1000, "solver_order": 2, "solver_type": "bh2"
+    })
+}
+
+const SHARD_1: &str = "diffusion_pytorch_model-00001-of-00002.safetensors";
+const SHARD_2: &str = "diffusion_pytorch_model-00002-of-00002.safetensors";
+
+/// A diffusers folder: T2V transformer in two shards with an index, VAE, UMT5, tokenizer,
+/// scheduler. `skip` leaves one transformer tensor out of both the shard and the index.
+fn diffusers_folder(dir: &Path, skip: Option<&str>) {
+    write_json(
+        &dir.join("model_index.json"),
+        &json!({
+            "_class_name": "WanPipeline", "_diffusers_version": "0.42.1",
+            "transformer": ["diffusers", "WanTransformer3DModel"],
+            "transformer_2": [null, null],
+            "vae": ["diffusers", "AutoencoderKLWan"],
+            "text_encoder": ["transformers", "UMT5EncoderModel"],
+            "tokenizer": ["transformers", "T5TokenizerFast"],
+            "scheduler": ["diffusers", "UniPCMultistepScheduler"]
+        }),
+    );
+    let mut tcfg = manifest("transformer_t2v_weights")["config"].clone();
+    tcfg["_class_name"] = json!("WanTransformer3DModel");
+    write_json(&dir.join("transformer/config.json"), &tcfg);
+    let mut names: Vec<(String, Tensor)> = tensors("transformer_t2v_weights")
+        .into_iter()
+        .filter(|(n, _)| Some(n.as_str()) != skip)
+        .collect();
+    names.sort_by(|a, b| a.0.cmp(&b.0));
+    let half = names.len() / 2;
+    let mut weight_map = serde_json::Map::new();
+    for (i, part) in [&names[..half], &names[half..]].into_iter().enumerate() {
+        let file = [SHARD_1, SHARD_2][i];
+        for (n, _) in part {
+            weight_map.insert(n.clone(), json!(file));
+        }
+        save(
+            &dir.join("transformer").join(file),
+            &part.iter().cloned().collect(),
+        );
+    }
+    write_json(
+        &dir.join("transformer/diffusion_pytorch_model.safetensors.index.json"),
+        &json!({"metadata": {}, "weight_map": weight_map}),
+    );
+    let mut vcfg = manifest("vae_weights")["config"].clone();
+    vcfg["_class_name"] = json!("AutoencoderKLWan");
+    write_json(&dir.join("vae/config.json"), &vcfg);
+    std::fs::copy(
+        fixture_dir().join("vae_weights.safetensors"),
+        dir.join("vae/diffusion_pytorch_model.safetensors"),
+    )
+    .unwrap();
+    write_json(&dir.join("text_encoder/config.json"), &umt5_config(24));
+    save(
+        &dir.join("text_encoder/model.safetensors"),
+        &random_umt5(24),
+    );
+    std::fs::create_dir_all(dir.join("tokenizer")).unwrap();
+    std::fs::copy(
+        fixture_dir().join("umt5_tokenizer.json"),
+        dir.join("tokenizer/tokenizer.json"),
+    )
+    .unwrap();
+    write_json(
+        &dir.join("scheduler/scheduler_config.json"),
+        &scheduler_json(),
+    );
+}
+
+fn load_err(dir: &Path) -> String {
+    match WanModel::load(dir, &Device::Cpu) {
+        Ok(_) => panic!("loading {} should fail", dir.display()),
+        Err(e) => format!("{e:#}"),
+    }
+}
+
+fn assert_mentions(msg: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(msg.contains(p), "error {msg:?} does not mention {p:?}");
+    }
+}
+
+/// Checks the loaded pieces against the diffusers reference outputs.
+fn check_vae(model: &WanModel) {
+    let io = tensors("vae_io");
+    let got = model.vae.decode(&io["latent"]).unwrap();
+    let d = max_abs_diff(&got, &io["decoded"]);
+    assert!(d <= 2e-5, "VAE decode max |diff| {d:e}");
+}
+
+fn check_text(model: &WanModel) {
+    assert_eq!(model.text.dim(), 24);
+    let emb = model.text.encode(&["A cat walks on the grass."]).unwrap();
+    assert_eq!(emb.dims(), [1, 512, 24]);
+    // Real tokens (from the fixture's reference tokenization) are non-zero rows, the rest zero.
+    let n_real = tensors("umt5_io")["attention_mask"]
+        .get(0)
+        .unwrap()
+        .to_dtype(candle_core::DType::F32)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap() as usize;
+    let rows = emb
+        .abs()
+        .unwrap()
+        .sum(2)
+        .unwrap()
+        .get(0)
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    assert!(rows[..n_real].iter().all(|r| *r > 0.0));
+    assert!(rows[n_real..].iter().all(|r| *r == 0.0));
+}
+
+#[test]
+fn diffusers_folder_with_shards_loads_and_matches_reference() {
+    let tmp = tempfile::tempdir().unwrap();
+    diffusers_folder(tmp.path(), None);
+    let model = WanModel::load(tmp.path(), &Device::Cpu).unwrap();
+    let io = tensors("transformer_t2v_io");
+    let got = model
+        .dit
+        .forward(
+            &io["hidden_states"],
+            &io["timestep"],
+            &io["encoder_hidden_states"],
+            None,
+        )
+        .unwrap();
+    let d = max_abs_diff(&got, &io["output"]);
+    assert!(d <= 1e-5, "transformer max |diff| {d:e}");
+    check_vae(&model);
+    check_text(&model);
+    assert!(model.dit_2.is_none());
+    assert_eq!(model.scheduler.class_name, "UniPCMultistepScheduler");
+    assert_eq!(model.scheduler.flow_shift, 3.0);
+    assert_eq!(model.scheduler.solver_type.as_deref(), Some("bh2"));
+    assert_eq!(model.config.pipeline_class, "WanPipeline");
+    assert_eq!(model.config.text_len, 512);
+    assert!(matches!(model.config.source, WanSource::Diffusers { .. }));
+}
+
+#[test]
+fn unknown_pipeline_class_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    diffusers_folder(tmp.path(), None);
+    let p = tmp.path().join("model_index.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    v["_class_name"] = json!("WanAnimatePipeline");
+    write_json(&p, &v);
+    assert_mentions(
+        &load_err(tmp.path()),
+        &["WanAnimatePipeline", "model_index.json"],
+    );
+}
+
+#[test]
+fn missing_files_are_named() {
+    let shard_2 = format!("transformer/{SHARD_2}");
+    for (remove, expect) in [
+        (
+            "vae/diffusion_pytorch_model.safetensors",
+            "diffusion_pytorch_model.safetensors",
+        ),
+        ("vae/config.json", "vae/config.json"),
+        ("tokenizer/tokenizer.json", "tokenizer/tokenizer.json"),
+        ("scheduler/scheduler_config.json", "scheduler_config.json"),
+        ("text_encoder/model.safetensors", "text_encoder"),
+        (shard_2.as_str(), SHARD_2),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        diffusers_folder(tmp.path(), None);
+        std::fs::remove_file(tmp.path().join(remove)).unwrap();
+        let msg = load_err(tmp.path());
+        assert_mentions(&msg, &[expect]);
+        assert!(msg.contains("missing") || msg.contains("exists"), "{msg}");
+    }
+}
+
+#[test]
+fn missing_tensor_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    diffusers_folder(tmp.path(), Some("proj_out.weight"));
+    assert_mentions(
+        &load_err(tmp.path()),
+        &["transformer", "proj_out.weight", "missing", SHARD_1],
+    );
+}
+
+#[test]
+fn shape_mismatch_names_file_and_tensor() {
+    let tmp = tempfile::tempdir().unwrap();
+    diffusers_folder(tmp.path(), None);
+    let p = tmp.path().join("transformer/config.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    v["ffn_dim"] = json!(48);
+    write_json(&p, &v);
+    // blocks.0.* sorts into the first shard.
+    assert_mentions(
+        &load_err(tmp.path()),
+        &[
+            "blocks.0.ffn.net.0.proj.weight",
+            SHARD_1,
+            "[64, 32]",
+            "[48, 32]",
+        ],
+    );
+}
+
+#[test]
+fn text_encoder_that_does_not_fit_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    diffusers_folder(tmp.path(), None);
+    write_json(
+        &tmp.path().join("text_encoder/config.json"),
+        &umt5_config(16),
+    );
+    std::fs::copy(
+        fixture_dir().join("umt5_weights.safetensors"),
+        tmp.path().join("text_encoder/model.safetensors"),
+    )
+    .unwrap();
+    assert_mentions(
+        &load_err(tmp.path()),
+        &["d_model 16", "text_dim 24", "text_encoder/config.json"],
+    );
+}
+
+/// Original layout: the I2V transformer file as the fixture script wrote it, plus a VAE and a
+/// UMT5 renamed to original names.
+fn original_folder(dir: &Path, with_config: bool) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::copy(
+        fixture_dir().join("transformer_i2v_original_weights.safetensors"),
+        dir.join("wan2.1_i2v_tiny.safetensors"),
+    )
+    .unwrap();
+    if with_config {
+        write_json(
+            &dir.join("config.json"),
+            &manifest("transformer_i2v_original_weights")["config"],
+        );
+    }
+    let vcfg = manifest("vae_weights")["config"].clone();
+    let nrb = vcfg["num_res_blocks"].as_u64().unwrap() as usize;
+    write_json(&dir.join("vae_config.json"), &vcfg);
+    let vae: HashMap<String, Tensor> = tensors("vae_weights")
+        .into_iter()
+        .map(|(n, t)| (keys::vae_original(&n, nrb), t))
+        .collect();
+    assert_eq!(vae.len(), 146, "VAE renaming must be one-to-one");
+    save(&dir.join("Wan2.1_VAE.safetensors"), &vae);
+    let t5: HashMap<String, Tensor> = random_umt5(24)
+        .into_iter()
+        .map(|(n, t)| (keys::umt5_original(&n), t))
+        .collect();
+    save(&dir.join("umt5-xxl-enc.safetensors"), &t5);
+    std::fs::copy(
+        fixture_dir().join("umt5_tokenizer.json"),
+        dir.join("tokenizer.json"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn original_layout_files_load_and_match_reference() {
+    let tmp = tempfile::tempdir().unwrap();
+    original_folder(tmp.path(), true);
+    let model = WanModel::load(tmp.path(), &Device::Cpu).unwrap();
+    let io = tensors("transformer_i2v_io");
+    let got = model
+        .dit
+        .forward(
+            &io["hidden_states"],
+            &io["timestep"],
+            &io["encoder_hidden_states"],
+            Some(&io["encoder_hidden_states_image"]),
+        )
+        .unwrap();
+    let d = max_abs_diff(&got, &io["output"]);
+    assert!(
+        d <= 1e-5,
+        "I2V transformer (original keys) max |diff| {d:e}"
+    );
+    check_vae(&model);
+    check_text(&model);
+    assert!(matches!(model.config.source, WanSource::Original(_)));
+    // No scheduler file: the converter's default.
+    assert_eq!(model.scheduler.flow_shift, 3.0);
+    assert_eq!(model.config.text.num_layers, 2);
+    assert_eq!(model.config.text.d_kv, 8);
+}
+
+#[test]
+fn original_transformer_config_is_read_from_shapes() {
+    let m = manifest("transformer_i2v_original_weights");
+    let want: DitConfig = serde_json::from_value(m["config"].clone()).unwrap();
+    let shapes: HashMap<String, Vec<usize>> = tensors("transformer_i2v_original_weights")
+        .into_iter()
+        .map(|(n, t)| (n, t.dims().to_vec()))
+        .collect();
+    let got = infer_transformer_config(&shapes, want.attention_head_dim).unwrap();
+    assert_eq!(got, want);
+    // Without a config.json the published head_dim 128 is assumed; width 32 cannot fit it.
+    let tmp = tempfile::tempdir().unwrap();
+    original_folder(tmp.path(), false);
+    assert_mentions(&load_err(tmp.path()), &["head_dim 128", "config.json"]);
+}
+
+#[test]
+fn original_folder_missing_pieces_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    original_folder(tmp.path(), true);
+    std::fs::remove_file(tmp.path().join("Wan2.1_VAE.safetensors")).unwrap();
+    assert_mentions(&load_err(tmp.path()), &["VAE", "decoder.conv1.weight"]);
+    let tmp = tempfile::tempdir().unwrap();
+    original_folder(tmp.path(), true);
+    std::fs::remove_file(tmp.path().join("tokenizer.json")).unwrap();
+    assert_mentions(&load_err(tmp.path()), &["tokenizer.json"]);
+}
+
+#[test]
+fn transformer_rename_matches_the_fixture_table() {
+    let m = manifest("transformer_i2v_original_weights");
+    let table = m["diffusers_to_original"].as_object().unwrap();
+    assert_eq!(table.len(), 87);
+    for (d, o) in table {
+        assert_eq!(keys::transformer_original(d), o.as_str().unwrap(), "{d}");
+    }
+}
+
+#[test]
+fn vae_and_umt5_renames_follow_wan_md() {
+    // Rows of WAN.md §7.2 for the published VAE (num_res_blocks 2, stride 4).
+    for (d, o) in [
+        ("encoder.conv_in.weight", "encoder.conv1.weight"),
+        ("decoder.conv_in.bias", "decoder.conv1.bias"),
+        (
+            "encoder.down_blocks.4.norm1.gamma",
+            "encoder.downsamples.4.residual.0.gamma",
+        ),
+        (
+            "encoder.down_blocks.4.conv2.weight",
+            "encoder.downsamples.4.residual.6.weight",
+        ),
+        (
+            "encoder.down_blocks.2.resample.1.weight",
+            "encoder.downsamples.2.resample.1.weight",
+        ),
+        (
+            "encoder.mid_block.resnets.1.conv1.bias",
+            "encoder.middle.2.residual.2.bias",
+        ),
+        (
+            "decoder.mid_block.attentions.0.to_qkv.weight",
+            "decoder.middle.1.to_qkv.weight",
+        ),
+        ("decoder.norm_out.gamma", "decoder.head.0.gamma"),
+        ("encoder.conv_out.weight", "encoder.head.2.weight"),
+        ("quant_conv.weight", "conv1.weight"),
+        ("post_quant_conv.bias", "conv2.bias"),
+        (
+            "decoder.up_blocks.1.resnets.0.conv_shortcut.weight",
+            "decoder.upsamples.4.shortcut.weight",
+        ),
+        (
+            "decoder.up_blocks.3.resnets.2.norm2.gamma",
+            "decoder.upsamples.14.residual.3.gamma",
+        ),
+        (
+            "decoder.up_blocks.2.upsamplers.0.time_conv.bias",
+            "decoder.upsamples.11.time_conv.bias",
+        ),
+        (
+            "decoder.up_blocks.0.upsamplers.0.resample.1.weight",
+            "decoder.upsamples.3.resample.1.weight",
+        ),
+    ] {
+        assert_eq!(keys::vae_original(d, 2), o, "{d}");
+    }
+    // num_res_blocks 1 → stride 3.
+    assert_eq!(
+        keys::vae_original("decoder.up_blocks.2.resnets.1.conv1.weight", 1),
+        "decoder.upsamples.7.residual.2.weight"
+    );
+    for (d, o) in [
+        ("shared.weight", "token_embedding.weight"),
+        (
+            "encoder.block.3.layer.0.SelfAttention.q.weight",
+            "blocks.3.attn.q.weight",
+        ),
+        (
+            "encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight",
+            "blocks.0.pos_embedding.embedding.weight",
+        ),
+        (
+            "encoder.block.1.layer.1.DenseReluDense.wi_0.weight",
+            "blocks.1.ffn.gate.0.weight",
+        ),
+        (
+            "encoder.block.1.layer.1.DenseReluDense.wo.weight",
+            "blocks.1.ffn.fc2.weight",
+        ),
+        (
+            "encoder.block.2.layer.1.layer_norm.weight",
+            "blocks.2.norm2.weight",
+        ),
+        ("encoder.final_layer_norm.weight", "norm.weight"),
+    ] {
+        assert_eq!(keys::umt5_original(d), o, "{d}");
+    }
+}
