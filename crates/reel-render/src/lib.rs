@@ -141,7 +141,24 @@ impl Engine {
             .clone()
             .unwrap_or_else(|| format!("reel_{}", &request_hash[..24]));
         let mut video: Video = generation.video;
-        watermark::embed(&mut video, &Payload::from_output_id(&output_id));
+        // The mark goes only on frames Reel made: the user's own pinned frames stay untouched.
+        let pinned: std::collections::HashSet<usize> = resolved
+            .inputs
+            .iter()
+            .filter(|i| i.strength >= 1.0)
+            .flat_map(|i| i.position..i.position + i.frames)
+            .collect();
+        let made: Vec<usize> = (0..video.len()).filter(|i| !pinned.contains(i)).collect();
+        if !made.is_empty() {
+            let mut part = Video::new(
+                made.iter().map(|&i| video.frames[i].clone()).collect(),
+                video.fps,
+            )?;
+            watermark::embed(&mut part, &Payload::from_output_id(&output_id));
+            for (&i, f) in made.iter().zip(part.frames) {
+                video.frames[i] = f;
+            }
+        }
 
         reel_media::write_video(
             &video,

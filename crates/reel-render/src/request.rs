@@ -140,9 +140,27 @@ pub struct Resolved {
     pub circular: bool,
 }
 
+/// SHA-256 of an input file; for a PNG-sequence folder, of its files' names and bytes in order.
 pub fn sha256_file(path: &str) -> Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read input {path}"))?;
-    Ok(hex::encode(Sha256::digest(&bytes)))
+    let p = Path::new(path);
+    let mut h = Sha256::new();
+    if p.is_dir() {
+        let mut names: Vec<_> = std::fs::read_dir(p)
+            .with_context(|| format!("cannot read input folder {path}"))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|f| f.is_file())
+            .collect();
+        names.sort();
+        for f in names {
+            h.update(f.file_name().unwrap_or_default().as_encoded_bytes());
+            h.update(
+                std::fs::read(&f).with_context(|| format!("cannot read input {}", f.display()))?,
+            );
+        }
+    } else {
+        h.update(std::fs::read(p).with_context(|| format!("cannot read input {path}"))?);
+    }
+    Ok(hex::encode(h.finalize()))
 }
 
 impl Request {
