@@ -327,6 +327,11 @@ fn text_encoder_that_does_not_fit_is_refused() {
 /// Original layout: the I2V transformer file as the fixture script wrote it, plus a VAE and a
 /// UMT5 renamed to original names.
 fn original_folder(dir: &Path, with_config: bool) {
+    original_folder_with(dir, with_config, false)
+}
+
+/// `hf_text`: keep the UMT5 file in transformers names (as ComfyUI ships it).
+fn original_folder_with(dir: &Path, with_config: bool, hf_text: bool) {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::copy(
         fixture_dir().join("transformer_i2v_original_weights.safetensors"),
@@ -350,7 +355,13 @@ fn original_folder(dir: &Path, with_config: bool) {
     save(&dir.join("Wan2.1_VAE.safetensors"), &vae);
     let t5: HashMap<String, Tensor> = random_umt5(24)
         .into_iter()
-        .map(|(n, t)| (keys::umt5_original(&n), t))
+        .map(|(n, t)| {
+            if hf_text {
+                (n, t)
+            } else {
+                (keys::umt5_original(&n), t)
+            }
+        })
         .collect();
     save(&dir.join("umt5-xxl-enc.safetensors"), &t5);
     std::fs::copy(
@@ -387,6 +398,51 @@ fn original_layout_files_load_and_match_reference() {
     assert_eq!(model.scheduler.flow_shift, 3.0);
     assert_eq!(model.config.text.num_layers, 2);
     assert_eq!(model.config.text.d_kv, 8);
+}
+
+#[test]
+fn original_folder_accepts_a_transformers_named_text_encoder() {
+    let tmp = tempfile::tempdir().unwrap();
+    original_folder_with(tmp.path(), true, true);
+    let model = WanModel::load(tmp.path(), &Device::Cpu).unwrap();
+    check_text(&model);
+    assert_eq!(model.config.text.d_model, 24);
+}
+
+#[test]
+fn second_expert_and_boundary_are_loaded() {
+    let tmp = tempfile::tempdir().unwrap();
+    diffusers_folder(tmp.path(), None);
+    let t2 = tmp.path().join("transformer_2");
+    std::fs::create_dir_all(&t2).unwrap();
+    for e in std::fs::read_dir(tmp.path().join("transformer")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), t2.join(e.file_name())).unwrap();
+    }
+    let p = tmp.path().join("model_index.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    v["transformer_2"] = json!(["diffusers", "WanTransformer3DModel"]);
+    v["boundary_ratio"] = json!(0.875);
+    write_json(&p, &v);
+    let model = WanModel::load(tmp.path(), &Device::Cpu).unwrap();
+    assert_eq!(model.config.boundary_ratio, Some(0.875));
+    let io = tensors("transformer_t2v_io");
+    let dit_2 = model.dit_2.as_ref().expect("second expert");
+    let got = dit_2
+        .forward(
+            &io["hidden_states"],
+            &io["timestep"],
+            &io["encoder_hidden_states"],
+            None,
+        )
+        .unwrap();
+    assert!(max_abs_diff(&got, &io["output"]) <= 1e-5);
+    // A declared but absent second expert is named.
+    std::fs::remove_file(t2.join("config.json")).unwrap();
+    assert_mentions(
+        &load_err(tmp.path()),
+        &["transformer_2/config.json", "missing"],
+    );
 }
 
 #[test]

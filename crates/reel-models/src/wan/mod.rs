@@ -531,13 +531,29 @@ impl WanModel {
                 num_res_blocks: vae_cfg.num_res_blocks,
             },
         )?;
+        // ComfyUI ships the UMT5 encoder with transformers names; the Wan repository with its own.
+        let probe = WeightFiles::open(
+            "text_encoder",
+            std::slice::from_ref(&files.text_encoder),
+            KeyLayout::Diffusers,
+        )?;
+        let text_layout = if probe.contains("token_embedding.weight") {
+            KeyLayout::OriginalUmt5
+        } else {
+            KeyLayout::Diffusers
+        };
+        let original_shapes: HashMap<String, Vec<usize>> = probe
+            .shapes()
+            .into_iter()
+            .map(|(n, s)| (keys::umt5_original(&n), s))
+            .collect();
+        let text_cfg = infer_umt5_config(&original_shapes)
+            .with_context(|| format!("{}", files.text_encoder.display()))?;
         let ew = WeightFiles::open(
             "text_encoder",
             std::slice::from_ref(&files.text_encoder),
-            KeyLayout::OriginalUmt5,
+            text_layout,
         )?;
-        let text_cfg = infer_umt5_config(&ew.shapes())
-            .with_context(|| format!("{}", files.text_encoder.display()))?;
         check_text_fits(
             &text_cfg,
             &transformer,
@@ -589,11 +605,12 @@ pub struct OriginalFiles {
 
 impl OriginalFiles {
     /// Finds the files in a folder by their contents: the transformer holds `head.modulation`,
-    /// the VAE `decoder.conv1.weight`, the text encoder `token_embedding.weight`. Sidecars:
+    /// the VAE `decoder.conv1.weight`, the text encoder `token_embedding.weight` (Wan names) or
+    /// `encoder.final_layer_norm.weight` (transformers names, as ComfyUI ships it). Sidecars:
     /// `config.json`, `vae_config.json`, `scheduler_config.json`; tokenizer: `tokenizer.json` or
     /// `tokenizer/tokenizer.json`.
     pub fn discover(dir: &Path) -> Result<Self> {
-        let mut found: [Vec<PathBuf>; 3] = Default::default();
+        let mut found: [Vec<PathBuf>; 4] = Default::default();
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
             .with_context(|| format!("cannot list {}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -609,6 +626,7 @@ impl OriginalFiles {
                 "head.modulation",
                 "decoder.conv1.weight",
                 "token_embedding.weight",
+                "encoder.final_layer_norm.weight",
             ]
             .iter()
             .enumerate()
@@ -648,7 +666,11 @@ impl OriginalFiles {
         Ok(Self {
             transformer: pick(0, "transformer", "head.modulation")?,
             vae: pick(1, "VAE", "decoder.conv1.weight")?,
-            text_encoder: pick(2, "text encoder", "token_embedding.weight")?,
+            text_encoder: if found[2].is_empty() && !found[3].is_empty() {
+                pick(3, "text encoder", "encoder.final_layer_norm.weight")?
+            } else {
+                pick(2, "text encoder", "token_embedding.weight")?
+            },
             tokenizer,
             transformer_config: opt("config.json"),
             vae_config: opt("vae_config.json"),
