@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
 use reel_models::bundle::BundleConfig;
-use reel_render::Request as RenderRequest;
+use reel_render::{ClipAt, ClipInput, Request as RenderRequest};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -655,37 +655,33 @@ async fn remix(
     let dir = s.job_dir(&new_id);
     std::fs::create_dir_all(&dir)
         .map_err(|e| ApiError::internal(format!("cannot create job folder: {e}")))?;
-    // Inputs are copied so the remix does not depend on the source's files (which expire).
-    let mut keyframes = Vec::new();
-    for (k, input) in recorded.inputs.iter().enumerate() {
-        let to = dir.join(format!("input_{k}.png"));
-        std::fs::copy(&input.path, &to).map_err(|e| {
-            ApiError::internal(format!(
-                "cannot copy the input {} of '{id}': {e}",
-                input.path
-            ))
+    // The source's recorded request (model, size, length, sampler, seed, inputs) with the new
+    // prompt: the remix keeps the source's noise, so layout and motion stay close where the
+    // prompt allows. Inputs are copied so the remix does not depend on the source's files.
+    let mut req = recorded.to_request().map_err(|e| {
+        ApiError::internal(format!("cannot rebuild the request of video '{id}': {e:#}"))
+    })?;
+    req.prompt = prompt.clone();
+    let copy = |k: usize, from: &str| -> ApiResult<String> {
+        let ext = Path::new(from)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("png");
+        let to = dir.join(format!("input_{k}.{ext}"));
+        std::fs::copy(from, &to).map_err(|e| {
+            ApiError::internal(format!("cannot copy the input {from} of '{id}': {e}"))
         })?;
-        keyframes.push((input.position, to.to_string_lossy().into_owned()));
-    }
-    // Same model, size, length, sampler and seed with the new prompt: the remix keeps the
-    // source's noise, so its layout and motion stay close where the prompt allows.
-    let req = RenderRequest {
-        prompt: prompt.clone(),
-        negative_prompt: Some(recorded.negative_prompt.clone()),
-        model: Some(recorded.model.clone()),
-        width: Some(recorded.width),
-        height: Some(recorded.height),
-        frames: Some(recorded.frames),
-        fps: Some(recorded.fps),
-        steps: Some(recorded.steps),
-        guidance: Some(recorded.guidance),
-        shift: Some(recorded.shift),
-        solver: Some(recorded.solver.clone()),
-        seed: Some(recorded.seed),
-        keyframes,
-        fit: Some(recorded.fit.clone()),
-        ..Default::default()
+        Ok(to.to_string_lossy().into_owned())
     };
+    let mut k = 0;
+    for kf in req.keyframes.iter_mut() {
+        kf.1 = copy(k, &kf.1)?;
+        k += 1;
+    }
+    for c in req.clips.iter_mut() {
+        c.path = copy(k, &c.path)?;
+        k += 1;
+    }
     queue_job(
         &s,
         Job {
@@ -715,19 +711,19 @@ fn valid_id(id: &str) -> bool {
     })
 }
 
-/// The source video of an edit or extension: an upload, or one of the caller's completed videos.
+/// The source video of an edit or extension, copied into the new job's folder.
 struct SourceVideo {
     path: PathBuf,
     from_id: Option<String>,
+    /// The model bundle that made it, for a Reel video given by id.
+    bundle: Option<String>,
+    width: u32,
+    height: u32,
+    seconds: f64,
 }
 
-async fn source_video(
-    s: &Shared,
-    owner: &str,
-    form: &Form,
-    scratch: &Path,
-) -> ApiResult<SourceVideo> {
-    if let Some(up) = form.files.get("video") {
+async fn source_video(s: &Shared, owner: &str, form: &Form, dir: &Path) -> ApiResult<SourceVideo> {
+    let (path, from_id, bundle) = if let Some(up) = form.files.get("video") {
         if up.bytes.is_empty() {
             return Err(ApiError::invalid("video", "the uploaded video is empty"));
         }
@@ -739,75 +735,174 @@ async fn source_video(
             .map(str::to_ascii_lowercase)
             .filter(|e| matches!(e.as_str(), "mp4" | "m4v" | "gif" | "y4m" | "png"))
             .unwrap_or_else(|| "mp4".into());
-        std::fs::create_dir_all(scratch)
+        std::fs::create_dir_all(dir)
             .map_err(|e| ApiError::internal(format!("cannot create job folder: {e}")))?;
-        let path = scratch.join(format!("source.{ext}"));
+        let path = dir.join(format!("source.{ext}"));
         std::fs::write(&path, &up.bytes)
             .map_err(|e| ApiError::internal(format!("cannot store the upload: {e}")))?;
-        let p = path.clone();
-        let check = tokio::task::spawn_blocking(move || reel_media::read_video(&p).map(|_| ()))
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-        if let Err(e) = check {
-            let _ = std::fs::remove_dir_all(scratch);
+        (path, None, None)
+    } else {
+        let Some(id) = form.text("video[id]").or(form.text("video")) else {
+            return Err(ApiError::missing("video"));
+        };
+        let id = id.trim();
+        if !valid_id(id) {
             return Err(ApiError::invalid(
-                "video",
-                format!("the uploaded video cannot be decoded: {e:#}"),
+                "video[id]",
+                format!(
+                    "{id:?} is not a video id (expected video_ followed by letters and digits)"
+                ),
             ));
         }
-        return Ok(SourceVideo {
-            path,
-            from_id: None,
-        });
-    }
-    let Some(id) = form.text("video[id]").or(form.text("video")) else {
-        return Err(ApiError::missing("video"));
+        let job = find_job(s, owner, id)?;
+        if job.status != "completed" {
+            return Err(ApiError::invalid(
+                "video[id]",
+                format!(
+                    "video '{id}' is {}; only a completed video can be used",
+                    job.status
+                ),
+            ));
+        }
+        let src = s.job_dir(id).join(VIDEO_FILE);
+        let bundle = reel_render::read_request(&src).ok().map(|r| r.model);
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ApiError::internal(format!("cannot create job folder: {e}")))?;
+        let path = dir.join("source.mp4");
+        std::fs::copy(&src, &path).map_err(|_| ApiError::not_found("content of video", id))?;
+        (path, Some(id.to_string()), bundle)
     };
-    let id = id.trim();
-    if !valid_id(id) {
-        return Err(ApiError::invalid(
-            "video[id]",
-            format!("{id:?} is not a video id (expected video_ followed by letters and digits)"),
-        ));
-    }
-    let job = find_job(s, owner, id)?;
-    if job.status != "completed" {
-        return Err(ApiError::invalid(
-            "video[id]",
-            format!(
-                "video '{id}' is {}; only a completed video can be used",
-                job.status
-            ),
-        ));
-    }
-    Ok(SourceVideo {
-        path: s.job_dir(id).join(VIDEO_FILE),
-        from_id: Some(id.to_string()),
+    let p = path.clone();
+    let probe = tokio::task::spawn_blocking(move || {
+        reel_media::read_video(&p).map(|v| (v.width(), v.height(), v.len() as f64 / v.fps))
     })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    match probe {
+        Ok((width, height, seconds)) => Ok(SourceVideo {
+            path,
+            from_id,
+            bundle,
+            width,
+            height,
+            seconds,
+        }),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(dir);
+            Err(ApiError::invalid(
+                if from_id.is_some() {
+                    "video[id]"
+                } else {
+                    "video"
+                },
+                format!("the video cannot be decoded: {e:#}"),
+            ))
+        }
+    }
 }
 
-/// Edits and extensions need the engine's video-input modes; until `reel_render::Request`
-/// carries them these endpoints validate their input fully and then answer 400 `unsupported`.
-fn unsupported(what: &str) -> ApiError {
-    ApiError::bad_request(
-        "unsupported",
-        format!(
-            "{what} is not supported by this Reel build yet: the render engine has no video-input \
-             mode (create a new video, or remix one of yours, instead)"
+/// Edits and extensions: the source on the timeline (kept whole for extensions, partly renoised
+/// for edits), at the model's frame rate and a size mapped like create's.
+async fn video_job(
+    s: &Shared,
+    owner: String,
+    form: Form,
+    extension: Option<f64>,
+) -> ApiResult<Response> {
+    let prompt = form.required("prompt")?;
+    let strength = match form.text("strength") {
+        None => 0.5,
+        Some(t) => match t.trim().parse::<f32>() {
+            Ok(x) if (0.0..=1.0).contains(&x) => x,
+            _ => {
+                return Err(ApiError::invalid(
+                    "strength",
+                    format!("strength must be within [0, 1], got {t:?}"),
+                ))
+            }
+        },
+    };
+    moderate(s, &prompt)?;
+    check_capacity(s)?;
+    let id = new_id();
+    let dir = s.job_dir(&id);
+    let src = source_video(s, &owner, &form, &dir).await?;
+    let fail = |e: ApiError| {
+        let _ = std::fs::remove_dir_all(&dir);
+        e
+    };
+    let model = form
+        .text("model")
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .unwrap_or("sora-2")
+        .to_string();
+    let total = src.seconds + extension.unwrap_or(0.0);
+    if total > s.config.max_seconds * 2.0 {
+        return Err(fail(ApiError::invalid(
+            "video",
+            format!("the result would be {total:.1} s, too long for this server"),
+        )));
+    }
+    let plan = plan(
+        s,
+        &model,
+        Some("1"),
+        Some(&format!("{}x{}", src.width, src.height)),
+    )
+    .map_err(fail)?;
+    let req = RenderRequest {
+        prompt: prompt.clone(),
+        model: Some(
+            src.bundle
+                .clone()
+                .unwrap_or_else(|| plan.bundle.to_string_lossy().into_owned()),
         ),
+        width: Some(plan.width),
+        height: Some(plan.height),
+        fps: Some(plan.fps),
+        steps: plan.steps,
+        seed: Some(rand::random::<u32>() as u64),
+        clips: vec![ClipInput {
+            path: src.path.to_string_lossy().into_owned(),
+            at: ClipAt::Start,
+            // Extensions keep every source frame; edits keep 1 − strength of it.
+            strength: if extension.is_some() {
+                1.0
+            } else {
+                1.0 - strength
+            },
+        }],
+        new_seconds: extension,
+        ..Default::default()
+    };
+    queue_job(
+        s,
+        Job {
+            id,
+            owner,
+            created_at: now(),
+            completed_at: None,
+            expires_at: None,
+            status: "queued".into(),
+            progress: 0,
+            model,
+            prompt: Some(prompt),
+            // Provisional; the worker records the generated length.
+            seconds: fmt_seconds(total),
+            size: plan.size(),
+            remixed_from: src.from_id,
+            error_code: None,
+            error_message: None,
+            spec: serde_json::to_string(&req).map_err(|e| ApiError::internal(e.to_string()))?,
+        },
     )
 }
 
 async fn edit(State(s): State<AppState>, headers: HeaderMap, req: Request) -> ApiResult<Response> {
     let owner = owner(&s, &headers)?;
     let form = read_form(&s, req).await?;
-    let prompt = form.required("prompt")?;
-    let scratch = s.data_dir.join("uploads").join(new_id());
-    let source = source_video(&s, &owner, &form, &scratch).await?;
-    moderate(&s, &prompt)?;
-    let _ = (&source.path, &source.from_id);
-    let _ = std::fs::remove_dir_all(&scratch);
-    Err(unsupported("video editing (POST /v1/videos/edits)"))
+    video_job(&s, owner, form, None).await
 }
 
 async fn extend(
@@ -817,10 +912,9 @@ async fn extend(
 ) -> ApiResult<Response> {
     let owner = owner(&s, &headers)?;
     let form = read_form(&s, req).await?;
-    let prompt = form.required("prompt")?;
     let seconds = form.required("seconds")?;
-    match seconds.parse::<f64>() {
-        Ok(x) if x.is_finite() && x > 0.0 && x <= s.config.max_seconds => {}
+    let secs = match seconds.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x <= s.config.max_seconds => x,
         _ => {
             return Err(ApiError::invalid(
                 "seconds",
@@ -830,13 +924,8 @@ async fn extend(
                 ),
             ))
         }
-    }
-    let scratch = s.data_dir.join("uploads").join(new_id());
-    let source = source_video(&s, &owner, &form, &scratch).await?;
-    moderate(&s, &prompt)?;
-    let _ = (&source.path, &source.from_id);
-    let _ = std::fs::remove_dir_all(&scratch);
-    Err(unsupported("video extension (POST /v1/videos/extensions)"))
+    };
+    video_job(&s, owner, form, Some(secs)).await
 }
 
 /// Magic bytes → the extension the provenance reader expects.

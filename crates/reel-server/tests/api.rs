@@ -507,35 +507,68 @@ fn a_full_queue_answers_429_with_retry_after() {
 }
 
 #[test]
-fn edits_and_extensions_validate_then_report_unsupported() {
+fn edits_and_extensions_run_on_uploads_and_ids() {
     let s = TestServer::start(test_config(json!({})));
     let v = create(s.addr, "a red ball", "1", "64x64");
     let id = v["id"].as_str().unwrap();
     wait_finished(s.addr, id, None);
     let mp4 = get(s.addr, &format!("/v1/videos/{id}/content"), None).body;
-    let e = post_multipart(
+    let tmp = tempfile::tempdir().unwrap();
+    let source = reel_media::read_video(&write_tmp(tmp.path(), "src.mp4", &mp4)).unwrap();
+
+    let r = post_multipart(
         s.addr,
         "/v1/videos/edits",
         None,
         &[
-            Part::Text("prompt", "make it blue"),
+            Part::Text("prompt", "a blue ball"),
             Part::File("video", "in.mp4", "video/mp4", &mp4),
         ],
-    )
-    .api_error(400);
-    assert_eq!(e["code"], "unsupported");
-    let e = post_multipart(
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let e = r.json();
+    assert!(
+        e["remixed_from_video_id"].is_null(),
+        "an upload has no source id"
+    );
+    let done = wait_finished(s.addr, e["id"].as_str().unwrap(), None);
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(
+        (done["seconds"].as_str(), done["size"].as_str()),
+        (Some("1"), Some("64x64"))
+    );
+
+    let r = post_multipart(
         s.addr,
         "/v1/videos/extensions",
         None,
         &[
-            Part::Text("prompt", "it keeps going"),
-            Part::Text("seconds", "4"),
+            Part::Text("prompt", "the ball keeps going"),
+            Part::Text("seconds", "1"),
             Part::Text("video[id]", id),
         ],
-    )
-    .api_error(400);
-    assert_eq!(e["code"], "unsupported");
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let x = r.json();
+    assert_eq!(x["remixed_from_video_id"], id);
+    let xid = x["id"].as_str().unwrap();
+    let done = wait_finished(s.addr, xid, None);
+    assert_eq!(done["status"], "completed", "{done}");
+    // The whole clip comes back: the source's second plus the new one.
+    assert_eq!(done["seconds"], "2");
+    let ext = get(s.addr, &format!("/v1/videos/{xid}/content"), None).body;
+    let ext = reel_media::read_video(&write_tmp(tmp.path(), "ext.mp4", &ext)).unwrap();
+    assert_eq!(ext.len(), 2 * source.len());
+    // The source frames are kept (up to re-encoding and the watermark).
+    let diff: f64 = source.frames[0]
+        .as_raw()
+        .iter()
+        .zip(ext.frames[0].as_raw())
+        .map(|(a, b)| (*a as f64 - *b as f64).abs())
+        .sum::<f64>()
+        / source.frames[0].as_raw().len() as f64;
+    assert!(diff < 8.0, "first frame changed by {diff} on average");
+
     let e = post_multipart(
         s.addr,
         "/v1/videos/edits",
@@ -559,6 +592,25 @@ fn edits_and_extensions_validate_then_report_unsupported() {
     )
     .api_error(400);
     assert_eq!(e["param"], "seconds");
+    let e = post_multipart(
+        s.addr,
+        "/v1/videos/edits",
+        None,
+        &[
+            Part::Text("prompt", "x"),
+            Part::Text("strength", "2"),
+            Part::Text("video[id]", id),
+        ],
+    )
+    .api_error(400);
+    assert_eq!(e["param"], "strength");
+    post_multipart(
+        s.addr,
+        "/v1/videos/edits",
+        None,
+        &[Part::Text("prompt", "x")],
+    )
+    .api_error(400);
 }
 
 #[test]
