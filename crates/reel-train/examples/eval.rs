@@ -1,4 +1,4 @@
-//! `cargo run --release -p reel-train --example eval -- MODEL_DIR [N] [JSON] [steps] [guidance] [shift]`
+//! `cargo run --release -p reel-train --example eval -- MODEL_DIR [N] [JSON] [steps] [guidance] [shift] [prompt_seed]`
 //! — the model card's evaluation without the CLI (`reel train --eval-model` calls the same code).
 
 use anyhow::{bail, Result};
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() {
-        bail!("usage: eval MODEL_DIR [N] [JSON] [steps] [guidance] [shift]");
+        bail!("usage: eval MODEL_DIR [N] [JSON|-] [steps|-] [guidance|-] [shift|-] [prompt_seed]");
     }
     let bundle =
         reel_models::bundle::Bundle::load(&PathBuf::from(&args[0]), &candle_core::Device::Cpu)?;
@@ -17,6 +17,10 @@ fn main() -> Result<()> {
         steps: arg(3).map(|s| s.parse()).transpose()?,
         guidance: arg(4).map(|s| s.parse()).transpose()?,
         shift: arg(5).map(|s| s.parse()).transpose()?,
+        prompt_seed: arg(6)
+            .map(|s| s.parse())
+            .transpose()?
+            .unwrap_or(reel_world::EVAL_PROMPT_SEED),
         ..Default::default()
     };
     let t = std::time::Instant::now();
