@@ -39,6 +39,10 @@ enum Command {
     World(world::WorldArgs),
     /// Score videos against their prompts with the toy-world evaluator.
     Eval(eval::EvalArgs),
+    /// Serve the OpenAI videos API (and a web page) on local models.
+    Serve(serve::ServeArgs),
+    /// Train Reel's own model (VAE, text encoder, DiT) from a config file.
+    Train(train::TrainArgs),
     /// Write a random-initialised model bundle.
     InitModel(init_model::InitModelArgs),
     /// Check a prompt against the moderation rules.
@@ -60,6 +64,8 @@ fn main() {
         Command::Remix(a) => modes::remix(a),
         Command::World(a) => world::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Serve(a) => serve::run(a),
+        Command::Train(a) => train::run(a),
         Command::Moderate(a) => moderate::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Detect(a) => detect::run(a),
