@@ -36,23 +36,35 @@ fn child_server() {
     });
 }
 
-fn spawn_child(data: &Path) -> (Child, std::net::SocketAddr) {
+/// Kills the child server however the test ends, so a failed assertion leaves no server behind.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_child(data: &Path) -> (Killed, std::net::SocketAddr) {
     let addr_file = data.join("addr.txt");
     let _ = std::fs::remove_file(&addr_file);
-    let child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "child_server",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("REEL_CHILD_SERVER", json!({"data": data}).to_string())
-        .env("REEL_MODEL", tiny_bundle())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn the child server");
+    let child = Killed(
+        Command::new(std::env::current_exe().unwrap())
+            .args([
+                "child_server",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("REEL_CHILD_SERVER", json!({"data": data}).to_string())
+            .env("REEL_MODEL", tiny_bundle())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn the child server"),
+    );
     let start = Instant::now();
     loop {
         if let Ok(s) = std::fs::read_to_string(&addr_file) {
@@ -104,10 +116,10 @@ fn kill_9_then_restart() {
         get(addr, &format!("/v1/videos/{}", ids[1]), None).json()["status"],
         "queued"
     );
-    child.kill().unwrap(); // SIGKILL on Unix
-    child.wait().unwrap();
+    child.0.kill().unwrap(); // SIGKILL on Unix
+    child.0.wait().unwrap();
 
-    let (mut child, addr) = spawn_child(data.path());
+    let (child, addr) = spawn_child(data.path());
     let interrupted = get(addr, &format!("/v1/videos/{}", ids[0]), None).json();
     assert_eq!(interrupted["status"], "failed", "{interrupted}");
     assert_eq!(interrupted["error"]["code"], "server_interrupted");
@@ -124,6 +136,5 @@ fn kill_9_then_restart() {
         ids.len(),
         "no job lost"
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(child);
 }
