@@ -169,17 +169,20 @@ impl Engine {
 
         let mut warnings = Vec::new();
         if provenance_supported(output) {
+            // An output made from a source clip is an edit of it; a start image alone is not.
+            let ingredient = resolved
+                .inputs
+                .iter()
+                .find(|i| i.role == "video")
+                .map(|i| PathBuf::from(&i.path))
+                .filter(|p| p.is_file());
             let claim = ProvenanceClaim {
-                action: if resolved.inputs.is_empty() {
-                    Action::Created
-                } else {
+                action: if ingredient.is_some() {
                     Action::Edited
+                } else {
+                    Action::Created
                 },
-                ingredient: resolved
-                    .inputs
-                    .iter()
-                    .find(|i| i.role != "image")
-                    .map(|i| PathBuf::from(&i.path)),
+                ingredient,
                 model_name: bundle.config.name.clone(),
                 model_version: bundle.config.version.clone(),
                 request_hash: request_hash.clone(),

@@ -189,20 +189,40 @@ pub fn run(args: GenerateArgs) -> Result<()> {
             .collect::<Result<_>>()?,
         ..Default::default()
     };
-    let engine = engine(args.policy.as_ref())?;
-    let pb = progress_bar(args.quiet);
+    run_request(
+        &request,
+        &args.output,
+        args.policy.as_ref(),
+        args.quiet,
+        args.init_latents.clone(),
+        args.dump_latents.clone(),
+    )
+}
+
+/// Runs a request through the engine with a progress bar and prints the summary line; every
+/// subcommand that makes a video ends here.
+pub fn run_request(
+    request: &Request,
+    output: &std::path::Path,
+    policy: Option<&PathBuf>,
+    quiet: bool,
+    init_latents: Option<PathBuf>,
+    dump_latents: Option<PathBuf>,
+) -> Result<()> {
+    let engine = engine(policy)?;
+    let pb = progress_bar(quiet);
     let mut on_step = |p: reel_diffusion::Progress| {
         pb.set_length(p.total as u64);
         pb.set_position(p.step as u64);
     };
     let started = std::time::Instant::now();
     let outcome = engine.run(
-        &request,
-        &args.output,
+        request,
+        output,
         RunOptions {
             progress: Some(&mut on_step),
-            init_latents: args.init_latents.clone(),
-            dump_latents: args.dump_latents.clone(),
+            init_latents,
+            dump_latents,
             ..Default::default()
         },
     )?;

@@ -5,9 +5,9 @@ pub mod eval;
 pub mod generate;
 pub mod init_model;
 pub mod moderate;
+pub mod modes;
 pub mod serve;
 pub mod train;
-pub mod modes;
 pub mod verify;
 pub mod world;
 

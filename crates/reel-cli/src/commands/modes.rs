@@ -1,10 +1,10 @@
 //! `reel extend`, `reel stitch`, `reel edit`, `reel remix`: Sora's modes as timelines over
 //! existing clips. Each builds a `Request` and goes through the same `Engine::run` as `generate`.
 
-use super::generate::{engine, progress_bar};
+use super::generate::run_request;
 use anyhow::{bail, Result};
 use clap::Args;
-use reel_render::{ClipAt, ClipInput, Request, RunOptions};
+use reel_render::{ClipAt, ClipInput, Request};
 use std::path::PathBuf;
 
 /// Settings every mode shares.
@@ -55,39 +55,9 @@ fn base(prompt: &str, c: &Common) -> Result<Request> {
     })
 }
 
-/// Runs a request and prints the summary line.
+/// Runs a mode's request (see `generate::run_request`).
 pub fn execute(request: &Request, c: &Common) -> Result<()> {
-    let engine = engine(c.policy.as_ref())?;
-    let pb = progress_bar(c.quiet);
-    let mut on_step = |p: reel_diffusion::Progress| {
-        pb.set_length(p.total as u64);
-        pb.set_position(p.step as u64);
-    };
-    let started = std::time::Instant::now();
-    let out = engine.run(
-        request,
-        &c.output,
-        RunOptions {
-            progress: Some(&mut on_step),
-            ..Default::default()
-        },
-    )?;
-    pb.finish_and_clear();
-    for w in &out.warnings {
-        eprintln!("warning: {w}");
-    }
-    println!(
-        "wrote {} ({}x{}, {} frame(s) at {} fps, {:.2} s of video) in {:.1} s, seed {}",
-        out.path.display(),
-        out.width,
-        out.height,
-        out.frames,
-        out.fps,
-        out.frames as f64 / out.fps,
-        started.elapsed().as_secs_f64(),
-        out.resolved.seed
-    );
-    Ok(())
+    run_request(request, &c.output, c.policy.as_ref(), c.quiet, None, None)
 }
 
 #[derive(Args, Debug)]
