@@ -92,6 +92,12 @@ impl Engine {
                 dir.display()
             );
         }
+        if dir.join("model_index.json").is_file() {
+            bail!(
+                "{} is a diffusers Wan folder: Reel loads and checks it (reel_models::wan) but cannot sample from it yet; use a Reel bundle",
+                dir.display()
+            );
+        }
         let bundle = Arc::new(Bundle::load(&dir, &self.device)?);
         self.models.lock().unwrap().insert(dir, bundle.clone());
         Ok(bundle)
