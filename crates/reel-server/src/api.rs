@@ -467,23 +467,16 @@ async fn create(
     };
     queue_job(
         &s,
-        Job {
+        Job::queued(
             id,
             owner,
-            created_at: now(),
-            completed_at: None,
-            expires_at: None,
-            status: "queued".into(),
-            progress: 0,
             model,
-            prompt: Some(prompt),
-            seconds: plan.seconds(),
-            size: plan.size(),
-            remixed_from: None,
-            error_code: None,
-            error_message: None,
-            spec: serde_json::to_string(&req).map_err(|e| ApiError::internal(e.to_string()))?,
-        },
+            prompt,
+            plan.seconds(),
+            plan.size(),
+            None,
+            serde_json::to_string(&req).map_err(|e| ApiError::internal(e.to_string()))?,
+        ),
     )
 }
 
@@ -684,23 +677,16 @@ async fn remix(
     }
     queue_job(
         &s,
-        Job {
-            id: new_id,
+        Job::queued(
+            new_id,
             owner,
-            created_at: now(),
-            completed_at: None,
-            expires_at: None,
-            status: "queued".into(),
-            progress: 0,
-            model: source.model.clone(),
-            prompt: Some(prompt),
-            seconds: source.seconds.clone(),
-            size: source.size.clone(),
-            remixed_from: Some(source.id.clone()),
-            error_code: None,
-            error_message: None,
-            spec: serde_json::to_string(&req).map_err(|e| ApiError::internal(e.to_string()))?,
-        },
+            source.model.clone(),
+            prompt,
+            source.seconds.clone(),
+            source.size.clone(),
+            Some(source.id.clone()),
+            serde_json::to_string(&req).map_err(|e| ApiError::internal(e.to_string()))?,
+        ),
     )
 }
 
@@ -878,24 +864,16 @@ async fn video_job(
     };
     queue_job(
         s,
-        Job {
+        Job::queued(
             id,
             owner,
-            created_at: now(),
-            completed_at: None,
-            expires_at: None,
-            status: "queued".into(),
-            progress: 0,
             model,
-            prompt: Some(prompt),
-            // Provisional; the worker records the generated length.
-            seconds: fmt_seconds(total),
-            size: plan.size(),
-            remixed_from: src.from_id,
-            error_code: None,
-            error_message: None,
-            spec: serde_json::to_string(&req).map_err(|e| ApiError::internal(e.to_string()))?,
-        },
+            prompt,
+            fmt_seconds(total),
+            plan.size(),
+            src.from_id,
+            serde_json::to_string(&req).map_err(|e| ApiError::internal(e.to_string()))?,
+        ),
     )
 }
 

@@ -27,6 +27,37 @@ pub struct Job {
 }
 
 impl Job {
+    /// A new job waiting for a worker; the three creating endpoints differ only in these values.
+    #[allow(clippy::too_many_arguments)]
+    pub fn queued(
+        id: String,
+        owner: String,
+        model: String,
+        prompt: String,
+        seconds: String,
+        size: String,
+        remixed_from: Option<String>,
+        spec: String,
+    ) -> Self {
+        Self {
+            id,
+            owner,
+            created_at: crate::now(),
+            completed_at: None,
+            expires_at: None,
+            status: "queued".into(),
+            progress: 0,
+            model,
+            prompt: Some(prompt),
+            seconds,
+            size,
+            remixed_from,
+            error_code: None,
+            error_message: None,
+            spec,
+        }
+    }
+
     pub fn is_active(&self) -> bool {
         self.status == "queued" || self.status == "in_progress"
     }
