@@ -1,9 +1,10 @@
-//! The HTTP surface: OpenAI's `/v1/videos` endpoints, provenance checks and the web page.
+//! The HTTP surface: OpenAI's `/v1/videos` endpoints, provenance checks and the web page; the
+//! Files API and characters live in `files.rs` and `characters.rs` on the same helpers.
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::Job;
 use crate::worker::{SPRITESHEET_FILE, THUMBNAIL_FILE, VIDEO_FILE};
-use crate::{fmt_seconds, now, page, Shared};
+use crate::{characters, files, fmt_seconds, now, page, Shared};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path as UrlPath, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -30,17 +31,39 @@ pub fn router(shared: AppState) -> Router {
         .route("/v1/videos", post(create).get(list))
         .route("/v1/videos/edits", post(edit))
         .route("/v1/videos/extensions", post(extend))
+        .route("/v1/videos/characters", post(characters::create))
+        .route(
+            "/v1/videos/characters/{character_id}",
+            get(characters::retrieve).delete(characters::delete),
+        )
         .route("/v1/videos/{id}", get(retrieve).delete(delete))
         .route("/v1/videos/{id}/content", get(content))
         .route("/v1/videos/{id}/remix", post(remix))
         .route("/v1/content_provenance_checks", post(provenance_check))
+        .route("/v1/files", post(files::create).get(files::list))
+        .route(
+            "/v1/files/{file_id}",
+            get(files::retrieve).delete(files::delete),
+        )
+        .route("/v1/files/{file_id}/content", get(files::content))
         .fallback(|| async {
             ApiError {
                 status: StatusCode::NOT_FOUND,
-                message: "unknown route; the API lives under /v1/videos".into(),
+                message: "unknown route; the API lives under /v1/videos and /v1/files".into(),
                 kind: "invalid_request_error",
                 param: None,
                 code: Some("not_found".into()),
+                retry_after: None,
+            }
+        })
+        // Otherwise axum answers 405 with an empty body, which the SDK cannot parse.
+        .method_not_allowed_fallback(|| async {
+            ApiError {
+                status: StatusCode::METHOD_NOT_ALLOWED,
+                message: "this method is not allowed on this route".into(),
+                kind: "invalid_request_error",
+                param: None,
+                code: Some("method_not_allowed".into()),
                 retry_after: None,
             }
         })
@@ -52,7 +75,7 @@ pub fn router(shared: AppState) -> Router {
 
 /// The owner a request acts for: a hash of its bearer key (keys themselves are never stored), or
 /// "local" when the server has no keys.
-fn owner(s: &Shared, headers: &HeaderMap) -> ApiResult<String> {
+pub(crate) fn owner(s: &Shared, headers: &HeaderMap) -> ApiResult<String> {
     if s.config.api_keys.is_empty() {
         return Ok("local".into());
     }
@@ -87,25 +110,42 @@ fn find_job(s: &Shared, owner: &str, id: &str) -> ApiResult<Job> {
 
 // ---------------------------------------------------------------- bodies
 
-struct Upload {
-    filename: Option<String>,
-    bytes: Bytes,
+pub(crate) struct Upload {
+    pub filename: Option<String>,
+    pub bytes: Bytes,
 }
 
 /// A request body as flat fields: multipart parts, or a JSON object whose nested objects become
 /// bracketed names (`{"video": {"id": ..}}` → `video[id]`), as the SDK flattens them.
 #[derive(Default)]
-struct Form {
-    fields: HashMap<String, String>,
-    files: HashMap<String, Upload>,
+pub(crate) struct Form {
+    pub fields: HashMap<String, String>,
+    pub files: HashMap<String, Upload>,
 }
 
 impl Form {
-    fn text(&self, name: &str) -> Option<&str> {
+    pub fn text(&self, name: &str) -> Option<&str> {
         self.fields.get(name).map(|s| s.as_str())
     }
 
-    fn required(&self, name: &str) -> ApiResult<String> {
+    /// The upload in part `name`; a text part of that name is a 400 (e.g. a path sent where the
+    /// file itself belongs), no part at all is `missing_required_parameter`.
+    pub fn upload(&self, name: &str, what: &str) -> ApiResult<&Upload> {
+        match self.files.get(name) {
+            Some(u) if u.bytes.is_empty() => Err(ApiError::invalid(
+                name,
+                format!("the uploaded {what} is empty"),
+            )),
+            Some(u) => Ok(u),
+            None if self.fields.contains_key(name) => Err(ApiError::invalid(
+                name,
+                format!("{name} must be the {what} itself, uploaded as a multipart file part"),
+            )),
+            None => Err(ApiError::missing(name)),
+        }
+    }
+
+    pub fn required(&self, name: &str) -> ApiResult<String> {
         match self.text(name).map(str::trim) {
             Some(t) if !t.is_empty() => Ok(t.to_string()),
             _ => Err(ApiError::missing(name)),
@@ -113,7 +153,7 @@ impl Form {
     }
 }
 
-async fn read_form(s: &Shared, req: Request) -> ApiResult<Form> {
+pub(crate) async fn read_form(s: &Shared, req: Request) -> ApiResult<Form> {
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -198,7 +238,12 @@ async fn read_multipart(s: &Shared, req: Request) -> ApiResult<Form> {
             continue;
         };
         let filename = field.file_name().map(str::to_string);
-        if filename.is_some() {
+        // A part with a binary content type is a file even without a filename (some clients
+        // omit it for in-memory uploads).
+        let binary = field
+            .content_type()
+            .is_some_and(|t| !t.starts_with("text/") && !t.starts_with("application/json"));
+        if filename.is_some() || binary {
             let bytes = field.bytes().await.map_err(|e| multipart_error(s, e))?;
             form.files.insert(name, Upload { filename, bytes });
         } else {
@@ -350,11 +395,11 @@ fn moderate(s: &Shared, prompt: &str) -> ApiResult<()> {
     })
 }
 
-fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     format!("video_{:032x}", rand::random::<u128>())
 }
 
-fn decode_image(bytes: &[u8], param: &str) -> ApiResult<image::RgbImage> {
+pub(crate) fn decode_image(bytes: &[u8], param: &str) -> ApiResult<image::RgbImage> {
     image::load_from_memory(bytes)
         .map(|i| i.to_rgb8())
         .map_err(|e| {
@@ -387,27 +432,61 @@ fn data_url(url: &str, param: &str) -> ApiResult<Vec<u8>> {
         .map_err(|e| ApiError::invalid(param, format!("the data URL's base64 is invalid: {e}")))
 }
 
-/// The first-frame image of a create request, from any of the ways the SDK can send it.
-fn input_image(form: &Form) -> ApiResult<Option<image::RgbImage>> {
-    if let Some(f) = form.files.get("input_reference") {
+/// The first-frame image of a create request, from any of the ways the SDK can send it: a file
+/// part, `input_reference[image_url]` (data URL), `input_reference[file_id]` (one of the caller's
+/// files), or a bare `input_reference` string that is a data URL or a file id.
+fn input_image(s: &Shared, owner: &str, form: &Form) -> ApiResult<Option<image::RgbImage>> {
+    let bare = form.text("input_reference").map(str::trim);
+    let bare_is_file = bare.is_some_and(|t| t.starts_with("file-"));
+    let upload = form.files.get("input_reference");
+    let url = match form.text("input_reference[image_url]") {
+        Some(u) => Some((u, "input_reference[image_url]")),
+        None => bare
+            .filter(|_| !bare_is_file)
+            .map(|u| (u, "input_reference")),
+    };
+    let file_id = form
+        .text("input_reference[file_id]")
+        .or(bare.filter(|_| bare_is_file));
+    let given = [upload.is_some(), url.is_some(), file_id.is_some()]
+        .iter()
+        .filter(|g| **g)
+        .count();
+    if given > 1 {
+        return Err(ApiError::invalid(
+            "input_reference",
+            "give input_reference one way only: a file upload, an image_url or a file_id",
+        ));
+    }
+    if let Some(f) = upload {
         return decode_image(&f.bytes, "input_reference").map(Some);
     }
-    for key in ["input_reference[image_url]", "input_reference"] {
-        if let Some(url) = form.text(key) {
-            let bytes = data_url(url, key)?;
-            return decode_image(&bytes, key).map(Some);
-        }
+    if let Some((url, key)) = url {
+        let bytes = data_url(url, key)?;
+        return decode_image(&bytes, key).map(Some);
     }
-    if form.text("input_reference[file_id]").is_some() {
-        return Err(ApiError::invalid(
-            "input_reference[file_id]",
-            "this server has no Files API: upload the image or send it as a data URL",
-        ));
+    if let Some(id) = file_id {
+        let id = id.trim();
+        let rec = files::find(s, owner, id).map_err(|e| e.param("input_reference"))?;
+        let bytes = std::fs::read(s.file_path(&rec.id))
+            .map_err(|_| ApiError::not_found("file", id).param("input_reference"))?;
+        return image::load_from_memory(&bytes)
+            .map(|i| Some(i.to_rgb8()))
+            .map_err(|e| {
+                ApiError::invalid(
+                    "input_reference",
+                    format!(
+                        "file '{id}' ({}, {}) is not a readable image (PNG, JPEG, GIF or \
+                         WebP), so it cannot be the first frame: {e}",
+                        rec.filename, rec.mime
+                    ),
+                )
+            });
     }
     Ok(None)
 }
 
-fn ok_json(v: Value) -> Response {
+pub(crate) fn ok_json(v: Value) -> Response {
     Json(v).into_response()
 }
 
@@ -438,7 +517,7 @@ async fn create(
         model
     };
     let plan = plan(&s, &model, form.text("seconds"), form.text("size"))?;
-    let image = input_image(&form)?;
+    let image = input_image(&s, &owner, &form)?;
     moderate(&s, &prompt)?;
     check_capacity(&s)?;
 
@@ -504,26 +583,26 @@ struct ListQuery {
     order: Option<String>,
 }
 
-async fn list(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Response> {
-    let owner = owner(&s, &headers)?;
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    let limit = match q.limit.as_deref() {
-        None | Some("") => 20,
+/// `limit`, `order` (`asc`/`desc`, default desc) of a list request.
+pub(crate) fn page_params(
+    limit: Option<&str>,
+    order: Option<&str>,
+    default_limit: usize,
+    max_limit: usize,
+) -> ApiResult<(usize, bool)> {
+    let limit = match limit {
+        None | Some("") => default_limit,
         Some(t) => match t.parse::<usize>() {
-            Ok(n) if (1..=100).contains(&n) => n,
+            Ok(n) if (1..=max_limit).contains(&n) => n,
             _ => {
                 return Err(ApiError::invalid(
                     "limit",
-                    format!("limit must be an integer from 1 to 100, got {t:?}"),
+                    format!("limit must be an integer from 1 to {max_limit}, got {t:?}"),
                 ))
             }
         },
     };
-    let asc = match q.order.as_deref() {
+    let asc = match order {
         None | Some("") | Some("desc") => false,
         Some("asc") => true,
         Some(o) => {
@@ -533,6 +612,17 @@ async fn list(
             ))
         }
     };
+    Ok((limit, asc))
+}
+
+async fn list(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let owner = owner(&s, &headers)?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let (limit, asc) = page_params(q.limit.as_deref(), q.order.as_deref(), 20, 100)?;
     let after = q.after.as_deref().filter(|a| !a.is_empty());
     let (jobs, more) = s.store.list(&owner, after, limit, asc)?.ok_or_else(|| {
         ApiError::invalid(
@@ -697,6 +787,17 @@ fn valid_id(id: &str) -> bool {
     })
 }
 
+/// The extension an uploaded video is stored under (the reader picks its decoder by it): the
+/// upload's own if it is one Reel reads, else `mp4`.
+pub(crate) fn video_ext(filename: Option<&str>) -> String {
+    filename
+        .and_then(|f| Path::new(f).extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .filter(|e| matches!(e.as_str(), "mp4" | "m4v" | "gif" | "y4m" | "png"))
+        .unwrap_or_else(|| "mp4".into())
+}
+
 /// The source video of an edit or extension, copied into the new job's folder.
 struct SourceVideo {
     path: PathBuf,
@@ -713,14 +814,7 @@ async fn source_video(s: &Shared, owner: &str, form: &Form, dir: &Path) -> ApiRe
         if up.bytes.is_empty() {
             return Err(ApiError::invalid("video", "the uploaded video is empty"));
         }
-        let ext = up
-            .filename
-            .as_deref()
-            .and_then(|f| Path::new(f).extension())
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .filter(|e| matches!(e.as_str(), "mp4" | "m4v" | "gif" | "y4m" | "png"))
-            .unwrap_or_else(|| "mp4".into());
+        let ext = video_ext(up.filename.as_deref());
         std::fs::create_dir_all(dir)
             .map_err(|e| ApiError::internal(format!("cannot create job folder: {e}")))?;
         let path = dir.join(format!("source.{ext}"));

@@ -5,8 +5,10 @@
 //! thin wrapper around both.
 
 mod api;
+mod characters;
 pub mod config;
 mod error;
+mod files;
 mod page;
 pub mod store;
 mod worker;
@@ -39,6 +41,15 @@ pub(crate) struct Shared {
 impl Shared {
     pub fn job_dir(&self, id: &str) -> PathBuf {
         self.data_dir.join("videos").join(id)
+    }
+
+    /// The bytes of an uploaded file (Files API).
+    pub fn file_path(&self, id: &str) -> PathBuf {
+        self.data_dir.join("files").join(id)
+    }
+
+    pub fn character_dir(&self, id: &str) -> PathBuf {
+        self.data_dir.join("characters").join(id)
     }
 
     pub fn notify(&self) {
@@ -91,8 +102,10 @@ impl Server {
                 );
             }
         }
-        std::fs::create_dir_all(data_dir.join("videos"))
-            .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
+        for sub in ["videos", "files", "characters"] {
+            std::fs::create_dir_all(data_dir.join(sub))
+                .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
+        }
         let store = Store::open(&data_dir.join("jobs.sqlite"))?;
         let t = now();
         let failed = store.recover(t, t + config.expire_after_secs as i64)?;
@@ -197,5 +210,15 @@ pub(crate) fn cleanup_once(shared: &Shared) {
             }
         }
         Err(e) => eprintln!("reel serve: cleanup failed: {e:#}"),
+    }
+    // Files uploaded with `expires_after`; the others stay until deleted, as at OpenAI.
+    match shared.store.expired_files(now()) {
+        Ok(ids) => {
+            for id in ids {
+                let _ = shared.store.delete_file(&id);
+                let _ = std::fs::remove_file(shared.file_path(&id));
+            }
+        }
+        Err(e) => eprintln!("reel serve: file cleanup failed: {e:#}"),
     }
 }

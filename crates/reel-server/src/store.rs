@@ -140,9 +140,29 @@ impl Store {
                 spec TEXT NOT NULL
             );
             CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, seq);
-            CREATE INDEX IF NOT EXISTS jobs_owner ON jobs(owner, seq);",
+            CREATE INDEX IF NOT EXISTS jobs_owner ON jobs(owner, seq);
+            CREATE TABLE IF NOT EXISTS files (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                owner TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER,
+                bytes INTEGER NOT NULL,
+                filename TEXT NOT NULL,
+                purpose TEXT NOT NULL,
+                mime TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS files_owner ON files(owner, seq);
+            CREATE TABLE IF NOT EXISTS characters (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                owner TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                clip TEXT NOT NULL
+            );",
         )
-        .context("cannot create the jobs table")?;
+        .context("cannot create the job database tables")?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
@@ -314,5 +334,196 @@ impl Store {
             .query_map([now], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(ids)
+    }
+
+    // ------------------------------------------------------------ files
+
+    pub fn insert_file(&self, f: &FileRec) -> Result<()> {
+        self.conn().execute(
+            &format!("INSERT INTO files ({FILE_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"),
+            params![
+                f.id,
+                f.owner,
+                f.created_at,
+                f.expires_at,
+                f.bytes,
+                f.filename,
+                f.purpose,
+                f.mime
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn get_file(&self, id: &str) -> Result<Option<FileRec>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {FILE_COLUMNS} FROM files WHERE id = ?1"),
+                [id],
+                row_to_file,
+            )
+            .optional()?)
+    }
+
+    /// One page of an owner's files after the file `after` (exclusive), newest first unless
+    /// `asc`, optionally only one purpose. `None` if `after` is not one of the owner's files.
+    pub fn list_files(
+        &self,
+        owner: &str,
+        after: Option<&str>,
+        limit: usize,
+        asc: bool,
+        purpose: Option<&str>,
+    ) -> Result<Option<(Vec<FileRec>, bool)>> {
+        let conn = self.conn();
+        let cursor: Option<i64> = match after {
+            Some(a) => {
+                let seq = conn
+                    .query_row(
+                        "SELECT seq FROM files WHERE id = ?1 AND owner = ?2",
+                        params![a, owner],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                match seq {
+                    Some(s) => Some(s),
+                    None => return Ok(None),
+                }
+            }
+            None => None,
+        };
+        let (cmp, ord) = if asc { (">", "ASC") } else { ("<", "DESC") };
+        let bound = cursor.unwrap_or(if asc { i64::MIN } else { i64::MAX });
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {FILE_COLUMNS} FROM files WHERE owner = ?1 AND seq {cmp} ?2 \
+             AND (?3 IS NULL OR purpose = ?3) ORDER BY seq {ord} LIMIT ?4"
+        ))?;
+        let mut files = stmt
+            .query_map(
+                params![owner, bound, purpose, (limit + 1) as i64],
+                row_to_file,
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let more = files.len() > limit;
+        files.truncate(limit);
+        Ok(Some((files, more)))
+    }
+
+    pub fn delete_file(&self, id: &str) -> Result<bool> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM files WHERE id = ?1", [id])?
+            == 1)
+    }
+
+    /// Ids of files whose `expires_after` has passed.
+    pub fn expired_files(&self, now: i64) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT id FROM files WHERE expires_at IS NOT NULL AND expires_at <= ?1")?;
+        let ids = stmt
+            .query_map([now], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(ids)
+    }
+
+    // ------------------------------------------------------------ characters
+
+    pub fn insert_character(&self, c: &CharacterRec) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO characters (id, owner, created_at, name, clip) VALUES (?1,?2,?3,?4,?5)",
+            params![c.id, c.owner, c.created_at, c.name, c.clip],
+        )?;
+        Ok(())
+    }
+
+    pub fn get_character(&self, id: &str) -> Result<Option<CharacterRec>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, owner, created_at, name, clip FROM characters WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(CharacterRec {
+                        id: r.get(0)?,
+                        owner: r.get(1)?,
+                        created_at: r.get(2)?,
+                        name: r.get(3)?,
+                        clip: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn delete_character(&self, id: &str) -> Result<bool> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM characters WHERE id = ?1", [id])?
+            == 1)
+    }
+}
+
+/// An uploaded file of the Files API; its bytes are `DATA/files/<id>`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileRec {
+    pub id: String,
+    pub owner: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub bytes: i64,
+    pub filename: String,
+    pub purpose: String,
+    /// Sniffed from the content (not the client's claim); served by `/content`.
+    pub mime: String,
+}
+
+impl FileRec {
+    /// OpenAI's `FileObject`.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "object": "file",
+            "bytes": self.bytes,
+            "created_at": self.created_at,
+            "expires_at": self.expires_at,
+            "filename": self.filename,
+            "purpose": self.purpose,
+            "status": "processed",
+            "status_details": null,
+        })
+    }
+}
+
+const FILE_COLUMNS: &str = "id, owner, created_at, expires_at, bytes, filename, purpose, mime";
+
+fn row_to_file(r: &Row) -> rusqlite::Result<FileRec> {
+    Ok(FileRec {
+        id: r.get(0)?,
+        owner: r.get(1)?,
+        created_at: r.get(2)?,
+        expires_at: r.get(3)?,
+        bytes: r.get(4)?,
+        filename: r.get(5)?,
+        purpose: r.get(6)?,
+        mime: r.get(7)?,
+    })
+}
+
+/// A character of `POST /v1/videos/characters`; its clip lives in `DATA/characters/<id>/`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CharacterRec {
+    pub id: String,
+    pub owner: String,
+    pub created_at: i64,
+    pub name: String,
+    /// File name of the clip inside the character's folder.
+    pub clip: String,
+}
+
+impl CharacterRec {
+    pub fn to_json(&self) -> Value {
+        json!({"id": self.id, "created_at": self.created_at, "name": self.name})
     }
 }

@@ -679,3 +679,399 @@ fn outputs_expire_and_are_deleted() {
     }
     assert!(!dir.exists(), "files of an expired job are deleted");
 }
+
+/// The sha256 of the first-frame input recorded in a completed video.
+fn recorded_input_hash(addr: std::net::SocketAddr, id: &str, key: Option<&str>) -> String {
+    let done = wait_finished(addr, id, key);
+    assert_eq!(done["status"], "completed", "{done}");
+    let video = get(addr, &format!("/v1/videos/{id}/content"), key);
+    let tmp = tempfile::tempdir().unwrap();
+    let rec = reel_render::read_request(&write_tmp(tmp.path(), "v.mp4", &video.body)).unwrap();
+    assert_eq!(rec.inputs.len(), 1, "the image is the first frame");
+    assert_eq!(rec.inputs[0].position, 0);
+    rec.inputs[0].sha256.clone()
+}
+
+fn upload_file(
+    addr: std::net::SocketAddr,
+    key: Option<&str>,
+    name: &str,
+    bytes: &[u8],
+    purpose: &str,
+) -> Value {
+    let r = post_multipart(
+        addr,
+        "/v1/files",
+        key,
+        &[
+            Part::File("file", name, "application/octet-stream", bytes),
+            Part::Text("purpose", purpose),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}
+
+#[test]
+fn files_api_stores_per_key_and_feeds_input_reference() {
+    let s = TestServer::start(test_config(json!({"api_keys": ["key-a", "key-b"]})));
+    let (a, ka, kb) = (s.addr, Some("key-a"), Some("key-b"));
+    let png = png_bytes(40, 30);
+    let f = upload_file(a, ka, "ref.png", &png, "vision");
+    let fid = f["id"].as_str().unwrap().to_string();
+    assert!(fid.starts_with("file-"), "{f}");
+    assert_eq!(f["object"], "file");
+    assert_eq!(f["bytes"], png.len());
+    assert_eq!(f["filename"], "ref.png");
+    assert_eq!(f["purpose"], "vision");
+    assert_eq!(f["status"], "processed");
+    assert!(f["created_at"].as_i64().unwrap() > 0 && f["expires_at"].is_null());
+    assert!(s.data.path().join("files").join(&fid).exists());
+    assert_eq!(get(a, &format!("/v1/files/{fid}"), ka).json(), f);
+    let content = get(a, &format!("/v1/files/{fid}/content"), ka);
+    assert_eq!(content.status, 200);
+    assert_eq!(content.header("content-type"), Some("image/png"));
+    assert_eq!(content.body, png);
+
+    let text = upload_file(a, ka, "notes.txt", b"just some notes", "user_data");
+    let tid = text["id"].as_str().unwrap().to_string();
+    let all = get(a, "/v1/files", ka).json();
+    assert_eq!(all["object"], "list");
+    let ids: Vec<&str> = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![tid.as_str(), fid.as_str()], "newest first");
+    let page = get(a, "/v1/files?limit=1", ka).json();
+    assert_eq!(
+        (page["has_more"].as_bool(), page["last_id"].as_str()),
+        (Some(true), Some(tid.as_str()))
+    );
+    let next = get(a, &format!("/v1/files?limit=1&after={tid}"), ka).json();
+    assert_eq!(next["data"][0]["id"], fid.as_str());
+    assert_eq!(next["has_more"], false);
+    let vision = get(a, "/v1/files?purpose=vision", ka).json();
+    assert_eq!(vision["data"].as_array().unwrap().len(), 1);
+    assert_eq!(vision["data"][0]["id"], fid.as_str());
+
+    // Another key sees none of it.
+    get(a, &format!("/v1/files/{fid}"), kb).api_error(404);
+    get(a, &format!("/v1/files/{fid}/content"), kb).api_error(404);
+    delete(a, &format!("/v1/files/{fid}"), kb).api_error(404);
+    assert_eq!(get(a, "/v1/files", kb).json()["data"], json!([]));
+    let e = post_multipart(
+        a,
+        "/v1/videos",
+        kb,
+        &[
+            Part::Text("prompt", "a blue square"),
+            Part::Text("input_reference[file_id]", &fid),
+        ],
+    )
+    .api_error(404);
+    assert_eq!(
+        (e["param"].as_str(), e["code"].as_str()),
+        (Some("input_reference"), Some("not_found"))
+    );
+
+    // The owner's file is the first frame, by multipart field and by JSON body, and it is the
+    // same image as the same PNG uploaded directly.
+    let by_field = post_multipart(
+        a,
+        "/v1/videos",
+        ka,
+        &[
+            Part::Text("prompt", "a blue square moves left"),
+            Part::Text("seconds", "1"),
+            Part::Text("size", "64x48"),
+            Part::Text("input_reference[file_id]", &fid),
+        ],
+    );
+    assert_eq!(
+        by_field.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&by_field.body)
+    );
+    let by_json = post_json(
+        a,
+        "/v1/videos",
+        ka,
+        &json!({"prompt": "a blue square moves left", "seconds": "1", "size": "64x48",
+                "input_reference": {"file_id": fid}}),
+    );
+    assert_eq!(
+        by_json.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&by_json.body)
+    );
+    let direct = post_multipart(
+        a,
+        "/v1/videos",
+        ka,
+        &[
+            Part::Text("prompt", "a blue square moves left"),
+            Part::Text("seconds", "1"),
+            Part::Text("size", "64x48"),
+            Part::File("input_reference", "ref.png", "image/png", &png),
+        ],
+    );
+    let hashes: Vec<String> = [by_field, by_json, direct]
+        .iter()
+        .map(|r| recorded_input_hash(a, r.json()["id"].as_str().unwrap(), ka))
+        .collect();
+    assert_eq!(hashes[0], hashes[2]);
+    assert_eq!(hashes[1], hashes[2]);
+
+    // A file that is not an image; an unknown id; two references at once.
+    let e = post_json(
+        a,
+        "/v1/videos",
+        ka,
+        &json!({"prompt": "x", "input_reference": {"file_id": tid}}),
+    )
+    .api_error(400);
+    assert_eq!(
+        (e["param"].as_str(), e["code"].as_str()),
+        (Some("input_reference"), Some("invalid_value"))
+    );
+    for unknown in ["file-doesnotexist", "file-../../jobs.sqlite", "video_123"] {
+        let e = post_json(
+            a,
+            "/v1/videos",
+            ka,
+            &json!({"prompt": "x", "input_reference": {"file_id": unknown}}),
+        )
+        .api_error(404);
+        assert_eq!(e["param"], "input_reference", "{unknown}");
+    }
+    let e = post_multipart(
+        a,
+        "/v1/videos",
+        ka,
+        &[
+            Part::Text("prompt", "x"),
+            Part::Text("input_reference[file_id]", &fid),
+            Part::File("input_reference", "ref.png", "image/png", &png),
+        ],
+    )
+    .api_error(400);
+    assert_eq!(e["param"], "input_reference");
+
+    // Delete: gone from the API and the disk; the video made from it keeps its own copy.
+    let d = delete(a, &format!("/v1/files/{fid}"), ka);
+    assert_eq!(
+        d.json(),
+        json!({"id": fid, "object": "file", "deleted": true})
+    );
+    get(a, &format!("/v1/files/{fid}"), ka).api_error(404);
+    assert!(!s.data.path().join("files").join(&fid).exists());
+    let e = post_json(
+        a,
+        "/v1/videos",
+        ka,
+        &json!({"prompt": "x", "input_reference": {"file_id": fid}}),
+    )
+    .api_error(404);
+    assert_eq!(e["param"], "input_reference");
+}
+
+#[test]
+fn files_api_rejects_bad_uploads() {
+    let s = TestServer::start(test_config(json!({"max_upload_bytes": 65536})));
+    let a = s.addr;
+    let big = vec![7u8; 200_000];
+    let r = post_multipart(
+        a,
+        "/v1/files",
+        None,
+        &[
+            Part::Text("purpose", "user_data"),
+            Part::File("file", "big.bin", "application/octet-stream", &big),
+        ],
+    );
+    assert_eq!(r.api_error(413)["code"], "request_too_large");
+    let png = png_bytes(8, 8);
+    let cases: Vec<(Vec<Part>, &str)> = vec![
+        (
+            vec![Part::File("file", "a.png", "image/png", &png)],
+            "purpose",
+        ),
+        (
+            vec![
+                Part::File("file", "a.png", "image/png", &png),
+                Part::Text("purpose", "wallpaper"),
+            ],
+            "purpose",
+        ),
+        (vec![Part::Text("purpose", "vision")], "file"),
+        (
+            vec![
+                Part::Text("file", "/etc/passwd"),
+                Part::Text("purpose", "vision"),
+            ],
+            "file",
+        ),
+        (
+            vec![
+                Part::File("file", "a.png", "image/png", b""),
+                Part::Text("purpose", "vision"),
+            ],
+            "file",
+        ),
+        (
+            vec![
+                Part::File("file", "a.png", "image/png", &png),
+                Part::Text("purpose", "vision"),
+                Part::Text("expires_after[anchor]", "created_at"),
+                Part::Text("expires_after[seconds]", "60"),
+            ],
+            "expires_after[seconds]",
+        ),
+        (
+            vec![
+                Part::File("file", "a.png", "image/png", &png),
+                Part::Text("purpose", "vision"),
+                Part::Text("expires_after[anchor]", "last_used"),
+                Part::Text("expires_after[seconds]", "3600"),
+            ],
+            "expires_after[anchor]",
+        ),
+    ];
+    for (parts, param) in cases {
+        let e = post_multipart(a, "/v1/files", None, &parts).api_error(400);
+        assert_eq!(e["param"], param, "{e}");
+    }
+    // Nothing of those was kept.
+    assert_eq!(get(a, "/v1/files", None).json()["data"], json!([]));
+    let r = post_multipart(
+        a,
+        "/v1/files",
+        None,
+        &[
+            Part::File("file", "../../dir/a.png", "image/png", &png),
+            Part::Text("purpose", "vision"),
+            Part::Text("expires_after[anchor]", "created_at"),
+            Part::Text("expires_after[seconds]", "3600"),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let f = r.json();
+    assert_eq!(
+        f["filename"], "a.png",
+        "only the last path component is kept"
+    );
+    assert_eq!(
+        f["expires_at"].as_i64().unwrap(),
+        f["created_at"].as_i64().unwrap() + 3600
+    );
+    get(a, "/v1/files/file-unknown", None).api_error(404);
+    get(a, "/v1/files/..%2F..%2Fjobs.sqlite/content", None).api_error(404);
+    assert_eq!(
+        get(a, "/v1/files?limit=0", None).api_error(400)["param"],
+        "limit"
+    );
+    assert_eq!(
+        get(a, "/v1/files?after=file-nope", None).api_error(400)["param"],
+        "after"
+    );
+    // Wrong method on a known route: still OpenAI's shape.
+    http(a, "PUT", "/v1/files", &[], b"").api_error(405);
+}
+
+/// A short MP4 (moving gradient) for character uploads.
+fn small_mp4() -> Vec<u8> {
+    let frames = (0..8)
+        .map(|t| {
+            image::RgbImage::from_fn(32, 32, |x, y| {
+                image::Rgb([(x * 8 + t * 10) as u8, (y * 8) as u8, 90])
+            })
+        })
+        .collect();
+    let video = reel_media::Video::new(frames, 8.0).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("c.mp4");
+    reel_media::write_video(&video, &path, &Default::default()).unwrap();
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn characters_are_stored_per_key() {
+    let s = TestServer::start(test_config(json!({"api_keys": ["key-a", "key-b"]})));
+    let (a, ka, kb) = (s.addr, Some("key-a"), Some("key-b"));
+    let mp4 = small_mp4();
+    let r = post_multipart(
+        a,
+        "/v1/videos/characters",
+        ka,
+        &[
+            Part::Text("name", "Red Ball"),
+            Part::File("video", "ball.mp4", "video/mp4", &mp4),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let c = r.json();
+    let cid = c["id"].as_str().unwrap().to_string();
+    assert!(cid.starts_with("char_"), "{c}");
+    assert_eq!(c["name"], "Red Ball");
+    assert!(c["created_at"].as_i64().unwrap() > 0);
+    let stored = s.data.path().join("characters").join(&cid).join("clip.mp4");
+    assert_eq!(std::fs::read(&stored).unwrap(), mp4);
+    assert_eq!(
+        get(a, &format!("/v1/videos/characters/{cid}"), ka).json(),
+        c
+    );
+    get(a, &format!("/v1/videos/characters/{cid}"), kb).api_error(404);
+    get(a, "/v1/videos/characters/char_unknown", ka).api_error(404);
+    get(a, "/v1/videos/characters/..%2Fjobs.sqlite", ka).api_error(404);
+
+    let bad: Vec<(Vec<Part>, &str)> = vec![
+        (
+            vec![Part::File("video", "b.mp4", "video/mp4", &mp4)],
+            "name",
+        ),
+        (
+            vec![
+                Part::Text("name", "  "),
+                Part::File("video", "b.mp4", "video/mp4", &mp4),
+            ],
+            "name",
+        ),
+        (vec![Part::Text("name", "Blue")], "video"),
+        (
+            vec![
+                Part::Text("name", "Blue"),
+                Part::Text("video", "/etc/passwd"),
+            ],
+            "video",
+        ),
+        (
+            vec![
+                Part::Text("name", "Blue"),
+                Part::File("video", "b.mp4", "video/mp4", b"not a video at all"),
+            ],
+            "video",
+        ),
+    ];
+    for (parts, param) in bad {
+        let e = post_multipart(a, "/v1/videos/characters", ka, &parts).api_error(400);
+        assert_eq!(e["param"], param, "{e}");
+    }
+    // Only the good one left a folder behind.
+    let dirs = std::fs::read_dir(s.data.path().join("characters"))
+        .unwrap()
+        .count();
+    assert_eq!(dirs, 1);
+
+    delete(a, &format!("/v1/videos/characters/{cid}"), kb).api_error(404);
+    let d = delete(a, &format!("/v1/videos/characters/{cid}"), ka);
+    assert_eq!(
+        d.json(),
+        json!({"id": cid, "object": "character.deleted", "deleted": true})
+    );
+    get(a, &format!("/v1/videos/characters/{cid}"), ka).api_error(404);
+    assert!(!stored.exists());
+}

@@ -66,7 +66,7 @@ fn official_openai_sdk_drives_the_server() {
         }
     };
     let s = TestServer::start(test_config(
-        json!({"api_keys": ["sdk-key"], "queue_limit": 2}),
+        json!({"api_keys": ["sdk-key", "sdk-key-2"], "queue_limit": 2}),
     ));
     let tmp = tempfile::tempdir().unwrap();
     let png = write_tmp(tmp.path(), "ref.png", &png_bytes(64, 48));
@@ -75,6 +75,7 @@ fn official_openai_sdk_drives_the_server() {
         .arg(&script)
         .env("REEL_BASE_URL", format!("http://{}/v1", s.addr))
         .env("REEL_KEY", "sdk-key")
+        .env("REEL_KEY_2", "sdk-key-2")
         .env("REEL_REF_PNG", &png)
         .env_remove("OPENAI_BASE_URL")
         .env_remove("OPENAI_API_KEY")

@@ -1,7 +1,7 @@
 """Drives a live `reel serve` with the unmodified official `openai` package.
 
-Run by tests/sdk.rs with REEL_BASE_URL (…/v1), REEL_KEY, REEL_REF_PNG set. Only `base_url` and
-`api_key` differ from a program written for OpenAI's Sora API.
+Run by tests/sdk.rs with REEL_BASE_URL (…/v1), REEL_KEY, REEL_KEY_2 (a second key) and
+REEL_REF_PNG set. Only `base_url` and `api_key` differ from a program written for OpenAI's API.
 """
 import os
 import sys
@@ -194,6 +194,81 @@ def provenance_check():
         return
     r = checks.create(file=("v.mp4", state["mp4"], "video/mp4"))
     check(r.results[0].type == "c2pa" and r.results[0].outcome == "detected", r)
+
+
+@case
+def files_and_input_reference_by_file_id():
+    with open(REF_PNG, "rb") as f:
+        png = f.read()
+    with open(REF_PNG, "rb") as f:
+        up = client.files.create(file=f, purpose="vision")
+    check(up.id.startswith("file-") and up.object == "file" and up.purpose == "vision", up)
+    check(up.bytes == len(png) and up.filename == os.path.basename(REF_PNG), up)
+    check(client.files.retrieve(up.id).id == up.id, "retrieve")
+    check(up.id in [f.id for f in client.files.list()], "list")
+    check(client.files.content(up.id).read() == png, "content differs from the upload")
+    # SDK 3.54.0 types input_reference as a file or {"file_id"|"image_url"}, but its
+    # extract_files refuses the dict client side (RuntimeError) before anything is sent; the
+    # same object through extra_body reaches the wire as input_reference[file_id].
+    ask = dict(prompt="a blue square moves left", seconds="4", size="1280x720")
+    try:
+        v = client.videos.create(input_reference={"file_id": up.id}, **ask)
+    except RuntimeError:
+        v = client.videos.create(extra_body={"input_reference": {"file_id": up.id}}, **ask)
+    v = client.videos.poll(v.id)
+    check(v.status == "completed", f"{v.status} {v.error}")
+    check(v.size == "80x48", v.size)
+
+    notes = client.files.create(file=("notes.txt", b"not an image", "text/plain"),
+                                purpose="user_data")
+    check(notes.purpose == "user_data", notes)
+    try:
+        client.videos.create(prompt="x", extra_body={"input_reference": {"file_id": notes.id}})
+    except openai.BadRequestError as e:
+        check(e.param == "input_reference", e)
+    else:
+        raise AssertionError("a text file was accepted as the first frame")
+    for fid in (notes.id, up.id):
+        d = client.files.delete(fid)
+        check(d.deleted is True and d.id == fid, d)
+    try:
+        client.videos.create(prompt="x", extra_body={"input_reference": {"file_id": up.id}})
+    except openai.NotFoundError as e:
+        check(e.param == "input_reference", e)
+    else:
+        raise AssertionError("a deleted file was found")
+    other = OpenAI(base_url=BASE, api_key=os.environ["REEL_KEY_2"], max_retries=0)
+    mine = client.files.create(file=("ref.png", png, "image/png"), purpose="vision")
+    try:
+        other.files.retrieve(mine.id)
+    except openai.NotFoundError:
+        pass
+    else:
+        raise AssertionError("another key sees the file")
+    client.files.delete(mine.id)
+
+
+@case
+def characters():
+    if not hasattr(client.videos, "create_character"):
+        print("  (this openai version has no videos.create_character)")
+        return
+    c = client.videos.create_character(name="Red Ball", video=("ball.mp4", state["mp4"], "video/mp4"))
+    check(c.id and c.id.startswith("char_") and c.name == "Red Ball" and c.created_at > 0, c)
+    g = client.videos.get_character(c.id)
+    check((g.id, g.name, g.created_at) == (c.id, c.name, c.created_at), g)
+    try:
+        client.videos.get_character("char_doesnotexist")
+    except openai.NotFoundError:
+        pass
+    else:
+        raise AssertionError("unknown character found")
+    try:
+        client.videos.create_character(name="Blue", video=("b.mp4", b"not a video", "video/mp4"))
+    except openai.BadRequestError as e:
+        check(e.param == "video", e)
+    else:
+        raise AssertionError("an undecodable character clip was accepted")
 
 
 print(f"sdk: {len(passed)} passed, 0 failed (openai {openai.__version__})")
