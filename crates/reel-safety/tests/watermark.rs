@@ -1,9 +1,12 @@
-//! Watermark acceptance: invisibility (PSNR), robustness to the listed transformations, payload round
-//! trip, and false positives on clips Reel did not mark. Clips are synthesised here: toy-world-like
-//! scenes (flat backgrounds, solid moving shapes) and textured scenes (gradients, blobs, grain).
+//! Watermark acceptance: invisibility (PSNR ≥ 40 dB on every marked clip), detection after each
+//! listed transformation, payload round trip (never a wrong payload), and false positives on clips
+//! Reel did not mark. Clips are synthesised here: toy-world-like scenes (flat backgrounds, solid
+//! moving shapes) and textured scenes (gradients, blobs, grain), in the embedded model's 64×64
+//! shape (17 frames and 1-frame stills) and larger sizes up to 1280×720.
 //!
-//! `cargo test -p reel-safety --test watermark -- --ignored --nocapture` runs the large measurement
-//! recorded in WATERMARK.md (WM_BENCH_N clips per transformation, WM_NULL_N unmarked clips).
+//! Default run: 100 typical clips per transformation and 1000 unmarked clips. The full acceptance
+//! bench is `cargo test -p reel-safety --release --test watermark -- --ignored --nocapture
+//! acceptance` (WM_BENCH_N, WM_HD=1, WM_FULL=1; see the crate README for the measured table).
 
 use std::io::Write;
 use std::path::Path;
@@ -184,8 +187,12 @@ fn generated_clip(rng: &mut Rng, min_side: usize, max_side: usize, max_frames: u
 
 /// Clips Reel did not mark: noise, gradients, solid colours, toy-world and textured scenes.
 fn unmarked_clip(rng: &mut Rng, i: usize) -> Video {
-    let (w, h) = (rng.even(32, 256), rng.even(32, 256));
-    let n = rng.range(1, 16);
+    // Every third clip has the model's own shape (64×64, 1 or 17 frames).
+    let (w, h, n) = if i % 3 == 0 {
+        (64, 64, if rng.next() % 2 == 0 { 1 } else { 17 })
+    } else {
+        (rng.even(32, 256), rng.even(32, 256), rng.range(1, 16))
+    };
     match i % 5 {
         0 => {
             let sigma = 2.0 + rng.unit() * 60.0;
@@ -436,19 +443,94 @@ fn gif_uniform_dither(v: &Video) -> Video {
 
 // ---------------------------------------------------------------- measurement
 
+/// Clip shapes the bench draws from: the embedded model's output (64×64, 17 frames), its 1-frame
+/// PNG, random mid sizes, 256×256, and HD (full bench only: slow to synthesise and encode).
+#[derive(Clone, Copy, PartialEq)]
+enum Class {
+    Model17,
+    Still64,
+    Mixed,
+    Typical,
+    Square256,
+    Hd720,
+}
+
+impl Class {
+    fn name(self) -> &'static str {
+        match self {
+            Class::Model17 => "64x64x17",
+            Class::Still64 => "64x64x1",
+            Class::Mixed => "mixed 64-256",
+            Class::Typical => "128-192",
+            Class::Square256 => "256x256x17",
+            Class::Hd720 => "1280x720x17",
+        }
+    }
+    fn clip(self, rng: &mut Rng) -> Video {
+        match self {
+            Class::Model17 => sized_clip(rng, 64, 64, 17),
+            Class::Still64 => sized_clip(rng, 64, 64, 1),
+            Class::Mixed => generated_clip(rng, 64, 256, 48),
+            Class::Typical => generated_clip(rng, 128, 192, 8),
+            Class::Square256 => sized_clip(rng, 256, 256, 17),
+            Class::Hd720 => sized_clip(rng, 1280, 720, 17),
+        }
+    }
+}
+
+thread_local! {
+    /// Whether the last `sized_clip` was a toy-world scene (for the miss report).
+    static TOY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A generated-like clip of a fixed size: toy-world (with or without grain) or textured.
+fn sized_clip(rng: &mut Rng, w: usize, h: usize, n: usize) -> Video {
+    let toy = rng.next() % 2 == 0;
+    TOY.with(|t| t.set(toy));
+    let mut v = if toy {
+        let grain = if rng.next() % 2 == 0 { 0.0 } else { 2.0 };
+        toy_clip(rng, w, h, n, grain)
+    } else {
+        textured_clip(rng, w, h, n)
+    };
+    v.fps = 8.0;
+    v
+}
+
+/// Which classes clip `i` of a run uses: the model's own sizes get the largest share.
+fn schedule(hd: bool) -> Vec<Class> {
+    use Class::*;
+    let mut s = vec![
+        Model17, Still64, Mixed, Model17, Square256, Still64, Model17, Mixed, Model17, Mixed,
+    ];
+    if hd {
+        s.push(Hd720);
+    }
+    s
+}
+
 struct Tally {
     name: &'static str,
     n: usize,
     detected: usize,
     payload_ok: usize,
     min_score: f64,
+    min_psnr: f64,
+    /// Per class: (clips, detected, payload read).
+    by_class: Vec<(Class, usize, usize, usize)>,
+}
+
+impl Tally {
+    fn rate(&self) -> f64 {
+        self.detected as f64 / self.n as f64
+    }
 }
 
 fn run_transform(
     name: &'static str,
     clips: usize,
     seed: u64,
-    sizes: (usize, usize, usize),
+    classes: &[Class],
     transform: &dyn Fn(&Video, &mut Rng) -> Video,
 ) -> Tally {
     let mut rng = Rng(seed);
@@ -458,43 +540,84 @@ fn run_transform(
         detected: 0,
         payload_ok: 0,
         min_score: f64::INFINITY,
+        min_psnr: f64::INFINITY,
+        by_class: Vec::new(),
     };
     for i in 0..clips {
-        let mut v = generated_clip(&mut rng, sizes.0, sizes.1, sizes.2);
+        let class = classes[i % classes.len()];
+        let orig = class.clip(&mut rng);
+        let mut v = orig.clone();
         let payload = Payload::from_output_id(&format!("video_{seed}_{i}"));
         embed(&mut v, &payload);
+        let db = psnr(&orig, &v);
+        assert!(
+            db >= 40.0,
+            "PSNR {db:.2} dB < 40 on a {}x{}x{} clip",
+            v.width(),
+            v.height(),
+            v.len()
+        );
+        t.min_psnr = t.min_psnr.min(db);
         let got = detect(&transform(&v, &mut rng));
         if !got.detected && std::env::var("WM_VERBOSE").is_ok() {
             eprintln!(
-                "  miss {}x{}x{} score {:.2}",
+                "  {name}: miss {} {}x{}x{} score {:.2}",
+                if TOY.with(|t| t.get()) {
+                    "toy"
+                } else {
+                    "textured"
+                },
                 v.width(),
                 v.height(),
                 v.len(),
                 got.score
             );
         }
-        t.n += 1;
-        t.min_score = t.min_score.min(got.score);
-        if got.detected {
-            t.detected += 1;
-            if got.payload == Some(payload) {
-                t.payload_ok += 1;
-            }
-        }
         assert!(
             got.payload.is_none() || got.payload == Some(payload),
-            "{name}: wrong payload decoded"
+            "{name}: wrong payload decoded: {:?} for {payload:?} (clip {i}, score {:.2})",
+            got.payload,
+            got.score
+        );
+        let ok = usize::from(got.payload == Some(payload));
+        t.n += 1;
+        t.min_score = t.min_score.min(got.score);
+        t.detected += usize::from(got.detected);
+        t.payload_ok += ok;
+        match t.by_class.iter_mut().find(|c| c.0 == class) {
+            Some(c) => {
+                c.1 += 1;
+                c.2 += usize::from(got.detected);
+                c.3 += ok;
+            }
+            None => t.by_class.push((class, 1, usize::from(got.detected), ok)),
+        }
+    }
+    t
+}
+
+fn print_table(rows: &[Tally]) {
+    eprintln!(
+        "| transformation | clips | detected | payload read | min score | min PSNR | detected per class |"
+    );
+    eprintln!("|---|---|---|---|---|---|---|");
+    for t in rows {
+        let per: Vec<String> = t
+            .by_class
+            .iter()
+            .map(|(c, n, d, p)| format!("{} {d}/{n} ({p})", c.name()))
+            .collect();
+        eprintln!(
+            "| {} | {} | {:.2}% | {:.2}% | {:.2} | {:.2} dB | {} |",
+            t.name,
+            t.n,
+            100.0 * t.rate(),
+            100.0 * t.payload_ok as f64 / t.n as f64,
+            t.min_score,
+            t.min_psnr,
+            per.join(", ")
         );
     }
-    eprintln!(
-        "{:<28} clips {:>4}  detected {:>6.2}%  payload {:>6.2}%  min score {:.2}",
-        t.name,
-        t.n,
-        100.0 * t.detected as f64 / t.n as f64,
-        100.0 * t.payload_ok as f64 / t.n as f64,
-        t.min_score
-    );
-    t
 }
 
 type Transform = (&'static str, Box<dyn Fn(&Video, &mut Rng) -> Video>);
@@ -545,6 +668,10 @@ fn transforms() -> Vec<Transform> {
             "ffmpeg gif no dither",
             Box::new(|v: &Video, _: &mut Rng| ffmpeg_gif(v, "none")),
         ));
+    } else if std::env::var("REEL_REQUIRE_FFMPEG").is_ok() {
+        panic!("ffmpeg not found and REEL_REQUIRE_FFMPEG is set");
+    } else {
+        eprintln!("ffmpeg not found: x264 and ffmpeg GIF transformations skipped");
     }
     list
 }
@@ -556,54 +683,116 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-#[test]
-#[ignore]
-fn watermark_bench() {
-    let n = env_usize("WM_BENCH_N", 200);
-    let nulls = env_usize("WM_NULL_N", 1000);
-    let max_frames = env_usize("WM_MAX_FRAMES", 48);
+fn full_bench() -> bool {
+    std::env::var("WM_FULL").is_ok_and(|v| v != "0")
+}
+
+fn run_all(n: usize, classes: &[Class]) -> Vec<Tally> {
+    let only = std::env::var("WM_ONLY").ok();
+    let mut rows = Vec::new();
     for (k, (name, f)) in transforms().into_iter().enumerate() {
-        run_transform(name, n, 1000 + k as u64, (64, 256, max_frames), &*f);
+        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        rows.push(run_transform(name, n, 1000 + k as u64, classes, &*f));
     }
+    print_table(&rows);
+    rows
+}
+
+fn assert_99(rows: &[Tally]) {
+    for t in rows {
+        assert!(
+            t.rate() >= 0.99,
+            "{}: detected {}/{} < 99%",
+            t.name,
+            t.detected,
+            t.n
+        );
+    }
+}
+
+/// The full acceptance: ≥ 99% detected after each transformation over the mix of the model's own
+/// 64×64 clips (17 frames and 1-frame stills), random 64–256 px clips and 256×256 (and 1280×720
+/// with `WM_FULL=1` or `WM_HD=1`). WM_BENCH_N clips per transformation (100; 1000 with WM_FULL=1).
+/// Ignored because it does not pass yet: see the README's watermark section for the numbers.
+#[test]
+#[ignore = "the 64x64 classes miss the 99% bar after openh264, x264 and +10% brightness (README)"]
+fn watermark_acceptance_bench() {
+    let full = full_bench();
+    let n = env_usize("WM_BENCH_N", if full { 1000 } else { 100 });
+    let rows = run_all(n, &schedule(full || std::env::var("WM_HD").is_ok()));
+    assert_99(&rows);
+}
+
+/// What holds today, run by default: clips of 128–192 px (1–8 frames), 100 per transformation
+/// (WM_TYPICAL_N), PSNR ≥ 40 dB each, ≥ 99% detected after each transformation except two that
+/// miss it (measured 95–98%, see the README) and are only guarded against regressions at 90%:
+/// +10% brightness (on white backgrounds the gain saturates every background pixel, only the
+/// shapes are left to carry the mark) and openh264 QP 26 (it flattens the mark on black
+/// backgrounds, where the embedder could only add its positive half).
+#[test]
+fn watermark_survives_each_transformation_on_typical_clips() {
+    let n = env_usize("WM_TYPICAL_N", 100);
+    let rows = run_all(n, &[Class::Typical]);
+    for t in &rows {
+        let floor = match t.name {
+            "brightness +10%" | "openh264 qp 26" => 0.90,
+            _ => 0.99,
+        };
+        assert!(
+            t.rate() >= floor,
+            "{}: detected {}/{} < {floor}",
+            t.name,
+            t.detected,
+            t.n
+        );
+    }
+}
+
+/// False positives on ≥ 1000 clips Reel did not mark (WM_NULL_N; 3000 with WM_FULL=1).
+#[test]
+fn unmarked_clips_are_not_detected() {
+    let nulls = env_usize("WM_NULL_N", if full_bench() { 3000 } else { 1000 });
     let mut rng = Rng(77);
     let mut false_pos = 0;
-    let mut max_score = f64::NEG_INFINITY;
     let mut scores = Vec::new();
     for i in 0..nulls {
         let v = unmarked_clip(&mut rng, i);
         let d = detect(&v);
+        assert!(d.payload.is_none() || d.detected);
         scores.push(d.score);
-        max_score = max_score.max(d.score);
         false_pos += usize::from(d.detected);
+        if d.detected {
+            eprintln!(
+                "  false positive: clip {i} {}x{}x{} score {:.2}",
+                v.width(),
+                v.height(),
+                v.len(),
+                d.score
+            );
+        }
     }
     scores.sort_by(f64::total_cmp);
     eprintln!(
-        "unmarked clips {nulls}: false positives {false_pos}, max score {max_score:.2}, median {:.2}, 99th pct {:.2} (threshold {THRESHOLD})",
+        "unmarked clips {nulls}: false positives {false_pos} ({:.3}%), max score {:.2}, median {:.2}, 99th pct {:.2} (threshold {THRESHOLD})",
+        100.0 * false_pos as f64 / nulls as f64,
+        scores[nulls - 1],
         scores[nulls / 2],
         scores[nulls * 99 / 100]
+    );
+    assert!(
+        false_pos * 1000 <= nulls,
+        "false positives {false_pos}/{nulls} > 0.1%"
     );
 }
 
 #[test]
-fn watermark_is_invisible_and_round_trips_the_payload() {
+fn untouched_clips_return_their_exact_payload() {
     let mut rng = Rng(11);
-    for i in 0..12 {
-        let orig = generated_clip(&mut rng, 64, 256, 12);
-        let mut v = orig.clone();
-        let payload = Payload::from_output_id(&format!("video_psnr_{i}"));
-        embed(&mut v, &payload);
-        let db = psnr(&orig, &v);
-        assert!(
-            db >= 40.0,
-            "PSNR {db:.2} dB < 40 on a {}x{} clip",
-            v.width(),
-            v.height()
-        );
-    }
-    // Untouched mid-size clips must come back with their exact payload.
     let mut ok = 0;
     for i in 0..10 {
-        let mut v = generated_clip(&mut rng, 160, 256, 16);
+        let mut v = generated_clip(&mut rng, 128, 256, 16);
         let payload = Payload::from_output_id(&format!("video_rt_{i}"));
         embed(&mut v, &payload);
         let d = detect(&v);
@@ -616,32 +805,4 @@ fn watermark_is_invisible_and_round_trips_the_payload() {
         ok += usize::from(d.payload == Some(payload));
     }
     assert!(ok >= 9, "payload read back on only {ok}/10 untouched clips");
-}
-
-#[test]
-fn watermark_survives_each_transformation_on_typical_clips() {
-    // Typical Reel outputs: 160–256 px, 8–24 frames. 12 clips per transformation keep this fast;
-    // the ignored bench measures hundreds on the full size range.
-    for (k, (name, f)) in transforms().into_iter().enumerate() {
-        if name.starts_with("ffmpeg gif") {
-            continue;
-        }
-        let t = run_transform(name, 12, 500 + k as u64, (160, 256, 24), &*f);
-        assert!(t.detected >= 11, "{name}: detected {}/{}", t.detected, t.n);
-    }
-}
-
-#[test]
-fn unmarked_clips_are_not_detected() {
-    let mut rng = Rng(4242);
-    for i in 0..200 {
-        let v = unmarked_clip(&mut rng, i);
-        let d = detect(&v);
-        assert!(
-            !d.detected,
-            "unmarked clip {i} detected (score {:.2})",
-            d.score
-        );
-        assert!(d.payload.is_none());
-    }
 }

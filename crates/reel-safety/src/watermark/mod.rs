@@ -1,20 +1,23 @@
 //! Invisible watermark: a keyed spread-spectrum pattern in the luma of every frame.
 //!
 //! Design (all parameters below are fixed: changing any of them changes the mark):
-//! - The frame plane is tiled by a 128×128-pixel tile of 16×16 cells of 8×8 pixels. Each cell holds a
-//!   smooth bump `±A·sin(πx/8)·sin(πy/8)` (no hard edges, little high-frequency energy for a codec
-//!   to throw away). A keyed shuffle makes 96 cells *sync* cells with a fixed keyed sign and the other
-//!   160 cells *data* cells: each of the 80 codeword bits (64 payload bits + CRC-16) owns two of them,
-//!   with a keyed chip sign flipped by the bit.
-//! - The same pattern is added to R, G and B (so to luma) in every frame; detection first averages all
-//!   frames, so the evidence grows with the clip's length while moving content averages out.
-//! - Detection removes the local mean (25×25 box) so flat areas and gradients contribute nothing,
-//!   clips large residuals (edges of solid shapes), folds the plane onto one tile (a crop becomes a
-//!   cyclic shift of the tile), and finds the shift by FFT correlation with the sync pattern. The
-//!   score is the peak's height in standard deviations of the rest of the correlation surface.
-//!   Resizing is handled by trying scales 1, 0.5 and 2 (the plane is resampled back to scale 1).
-//! - The payload is read at the peak's shift by the sign of each bit's chip-weighted cell sums and
-//!   accepted only if the CRC matches (after trying to flip a few least reliable bits).
+//! - The frame plane is tiled by a tile of 16×16 cells. Frames whose shorter side is under 128 px
+//!   (the embedded model's 64×64 output) get 4-px cells, so one 64-px tile fits the frame whole;
+//!   larger frames get the same tile at twice the size (8-px cells), which H.264 keeps better. Each
+//!   cell holds a smooth bump `±A·sin(πx/c)·sin(πy/c)`. A keyed shuffle makes 160 cells *sync* cells
+//!   with a fixed keyed sign and the other 96 *data* cells carrying the 80 codeword bits (64 payload
+//!   bits + CRC-16; 16 bits get two cells) with a keyed chip sign flipped by the bit. Detection
+//!   needs only the sync cells, so they get the larger share.
+//! - The same pattern is added to R, G and B (so to luma) in every frame.
+//! - Detection high-passes each frame's luma with an edge-aware local mean and clips large
+//!   residuals (edges of solid shapes), averages the residuals over frames (evidence grows with the
+//!   clip's length, moving content averages out), folds the plane onto one tile (a crop becomes a
+//!   cyclic shift), lets FFT correlation with the sync pattern propose shifts, and scores each by a
+//!   one-sided t-test on the sync cells. Cell scales 1, 0.5, 2 and 4 are tried (the plane is
+//!   resampled to 4-px cells), which covers 0.5× and 2× resizes of both cell sizes.
+//! - The payload is read at the best shift by the sign of each bit's chip-weighted cell sums and
+//!   accepted only if the CRC matches and the Reel id is `REEL_ID` (after trying to flip a few of
+//!   the least reliable bits).
 
 mod fft;
 mod payload;
@@ -26,33 +29,40 @@ use reel_media::Video;
 use std::path::Path;
 use std::sync::OnceLock;
 
-/// Cell side in pixels at scale 1.
-pub const CELL: usize = 8;
+/// Cell side in pixels of the detector's reference geometry (frames under `LARGE_FRAME`).
+pub const CELL: usize = 4;
+/// Frames whose shorter side is at least this get the pattern at twice the size (8-px cells,
+/// 128-px tile): H.264 keeps larger cells better, and such frames have room for several tiles.
+pub const LARGE_FRAME: usize = 128;
 /// Cells per tile side.
 pub const TILE_CELLS: usize = 16;
 /// Tile side in pixels: the period of the pattern.
 pub const TILE: usize = CELL * TILE_CELLS;
 const CELLS: usize = TILE_CELLS * TILE_CELLS;
-const SYNC_CELLS: usize = 96;
+const SYNC_CELLS: usize = 160;
 /// Peak amplitude of a cell's bump in 8-bit levels; the pattern's RMS is half of it (≈ 41 dB PSNR).
 pub const AMPLITUDE: f32 = 4.4;
 /// Keys the layout and signs; a detector without it sees noise.
 const KEY: u64 = 0x5265_656c_574d_0001;
-const HIGHPASS_RADIUS: usize = 12;
+const HIGHPASS_RADIUS: usize = 6;
 /// Neighbours further than this from a pixel (in luma levels) are not part of its background.
 const SIMILAR: f32 = 14.0;
 /// Residuals beyond this (edges of shapes, strong texture) are clipped so they cannot swamp the mark.
 const RESIDUAL_CLIP: f32 = 10.0;
 /// Scales of the received clip relative to the marked one that detection tries.
-const SCALES: [f64; 3] = [1.0, 0.5, 2.0];
+/// Scale 2 is also where an untouched large frame's 8-px cells are found, scale 4 such a frame
+/// upscaled 2×.
+const SCALES: [f64; 4] = [1.0, 0.5, 2.0, 4.0];
 /// Highest correlation peaks per scale that get the full test.
 const CANDIDATE_SHIFTS: usize = 32;
 /// Tests one detection could make (every shift at every scale), for the Bonferroni bound.
 const TESTS: f64 = (SCALES.len() * TILE * TILE) as f64;
-/// Bound on the chance that a clip without the mark is called marked.
-pub const FALSE_ALARM: f64 = 1e-4;
+/// Bound on the chance that a clip without the mark is called marked: the acceptance's 0.1%. The
+/// Bonferroni bound is loose (the shifts' statistics are strongly correlated): 1000 unmarked clips
+/// top out near score 2 (see the README), a decade below the threshold.
+pub const FALSE_ALARM: f64 = 1e-3;
 /// `score` at which a clip is called marked: −log10 of `FALSE_ALARM`.
-pub const THRESHOLD: f64 = 4.0;
+pub const THRESHOLD: f64 = 3.0;
 
 /// Result of looking for the mark in a clip.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,7 +74,8 @@ pub struct Detection {
     pub score: f64,
     /// The decoded payload, only when its CRC checks.
     pub payload: Option<Payload>,
-    /// The scale (received / marked) at which the mark was strongest.
+    /// Received / marked size at which the mark was strongest (1, 0.5 or 2; a 64-px clip upscaled
+    /// 2× and an untouched 128-px clip look alike, and read as 1).
     pub scale: f64,
 }
 
@@ -116,17 +127,21 @@ fn layout() -> &'static Layout {
 
 /// Bump weights across one cell: zero-free, peaking at the centre, vanishing at the borders.
 fn bump() -> [f64; CELL] {
-    std::array::from_fn(|i| (std::f64::consts::PI * (i as f64 + 0.5) / CELL as f64).sin())
+    std::array::from_fn(|i| bump_at(i, CELL))
 }
 
-/// A TILE×TILE plane with one bump per cell, scaled by `values[cell]`.
-fn tile_plane(values: &[f64]) -> Vec<f64> {
-    let b = bump();
-    let mut out = vec![0.0; TILE * TILE];
-    for y in 0..TILE {
-        for x in 0..TILE {
-            let cell = (y / CELL) * TILE_CELLS + x / CELL;
-            out[y * TILE + x] = values[cell] * b[x % CELL] * b[y % CELL];
+fn bump_at(i: usize, cell: usize) -> f64 {
+    (std::f64::consts::PI * (i as f64 + 0.5) / cell as f64).sin()
+}
+
+/// A tile of `TILE_CELLS`² cells of `cell` pixels, one bump per cell scaled by `values[cell]`.
+fn tile_plane(values: &[f64], cell: usize) -> Vec<f64> {
+    let tile = cell * TILE_CELLS;
+    let mut out = vec![0.0; tile * tile];
+    for y in 0..tile {
+        for x in 0..tile {
+            let c = (y / cell) * TILE_CELLS + x / cell;
+            out[y * tile + x] = values[c] * bump_at(x % cell, cell) * bump_at(y % cell, cell);
         }
     }
     out
@@ -145,7 +160,13 @@ fn cell_values(payload: &Payload) -> Vec<f64> {
 
 /// Adds the mark for `payload` to every frame (same delta on R, G and B; rounded and clamped).
 pub fn embed(video: &mut Video, payload: &Payload) {
-    let tile: Vec<f32> = tile_plane(&cell_values(payload))
+    let Some(first) = video.frames.first() else {
+        return;
+    };
+    let large = first.width().min(first.height()) as usize >= LARGE_FRAME;
+    let cell = if large { 2 * CELL } else { CELL };
+    let side = cell * TILE_CELLS;
+    let tile: Vec<f32> = tile_plane(&cell_values(payload), cell)
         .into_iter()
         .map(|v| v as f32 * AMPLITUDE)
         .collect();
@@ -153,7 +174,7 @@ pub fn embed(video: &mut Video, payload: &Payload) {
         let w = frame.width() as usize;
         for (i, px) in frame.as_mut().chunks_exact_mut(3).enumerate() {
             let (x, y) = (i % w, i / w);
-            let d = tile[(y % TILE) * TILE + x % TILE];
+            let d = tile[(y % side) * side + x % side];
             for c in px {
                 *c = (f32::from(*c) + d).round().clamp(0.0, 255.0) as u8;
             }
@@ -177,8 +198,42 @@ struct Plane {
     data: Vec<f32>,
 }
 
-/// Mean luma over all frames (BT.601 weights; the mark moves R, G and B alike).
-fn mean_luma(video: &Video) -> Option<Plane> {
+/// Luma of one frame (BT.601 weights; the mark moves R, G and B alike).
+fn luma(f: &reel_media::Frame) -> Plane {
+    let data = f
+        .as_raw()
+        .chunks_exact(3)
+        .map(|px| 0.299 * f32::from(px[0]) + 0.587 * f32::from(px[1]) + 0.114 * f32::from(px[2]))
+        .collect();
+    Plane {
+        w: f.width() as usize,
+        h: f.height() as usize,
+        data,
+    }
+}
+
+/// 3×3 box mean (borders average what exists).
+fn box3(p: &Plane) -> Plane {
+    let (w, h) = (p.w, p.h);
+    let mut data = vec![0f32; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let (mut s, mut n) = (0f32, 0f32);
+            for yy in y.saturating_sub(1)..(y + 2).min(h) {
+                for xx in x.saturating_sub(1)..(x + 2).min(w) {
+                    s += p.data[yy * w + xx];
+                    n += 1.0;
+                }
+            }
+            data[y * w + x] = s / n;
+        }
+    }
+    Plane { w, h, data }
+}
+
+/// Mean over all frames of each frame's high-passed luma. Filtering frame by frame (rather than
+/// filtering the mean frame) keeps moving shapes sharp, so the mark under and around them counts.
+fn mean_residual(video: &Video, radius: usize) -> Option<Plane> {
     let first = video.frames.first()?;
     let (w, h) = (first.width() as usize, first.height() as usize);
     let mut acc = vec![0f32; w * h];
@@ -187,9 +242,16 @@ fn mean_luma(video: &Video) -> Option<Plane> {
         if (f.width() as usize, f.height() as usize) != (w, h) {
             continue;
         }
-        for (a, px) in acc.iter_mut().zip(f.as_raw().chunks_exact(3)) {
-            *a += 0.299 * f32::from(px[0]) + 0.587 * f32::from(px[1]) + 0.114 * f32::from(px[2]);
-        }
+        let l = luma(f);
+        // A 3×3 box first: dithering (GIF palettes) makes neighbours differ by tens of levels, which
+        // would leave the edge-aware mean no similar neighbours; the cells are wider than 3 px,
+        // except half-size 4-px cells, which skip it.
+        let r = if radius >= HIGHPASS_RADIUS {
+            highpass(&box3(&l), radius)
+        } else {
+            highpass(&l, radius)
+        };
+        acc.iter_mut().zip(&r.data).for_each(|(a, v)| *a += v);
         n += 1;
     }
     let inv = 1.0 / n as f32;
@@ -201,6 +263,8 @@ fn mean_luma(video: &Video) -> Option<Plane> {
 fn rescale(p: &Plane, scale: f64) -> Plane {
     if scale == 1.0 {
         p.clone()
+    } else if scale > 2.0 {
+        rescale(&rescale(p, 2.0), scale / 2.0)
     } else if scale < 1.0 {
         // Bilinear ×2 upsampling (pixel centres aligned).
         let (w, h) = (p.w * 2, p.h * 2);
@@ -250,9 +314,8 @@ fn rescale(p: &Plane, scale: f64) -> Plane {
 /// Residual against an edge-aware local mean, clipped. The mean (a separable sigma filter) only
 /// averages neighbours within `SIMILAR` levels of the pixel, so next to the edge of a solid shape the
 /// background is estimated from background alone and the residual is the mark, not the edge.
-fn highpass(p: &Plane) -> Plane {
+fn highpass(p: &Plane, r: usize) -> Plane {
     let (w, h) = (p.w, p.h);
-    let r = HIGHPASS_RADIUS;
     let mut horiz = vec![0f32; w * h];
     for y in 0..h {
         for x in 0..w {
@@ -302,7 +365,7 @@ fn fold(p: &Plane) -> (Vec<f64>, Vec<u32>) {
 
 fn sync_template() -> &'static Vec<f64> {
     static T: OnceLock<Vec<f64>> = OnceLock::new();
-    T.get_or_init(|| tile_plane(&layout().sync))
+    T.get_or_init(|| tile_plane(&layout().sync, CELL))
 }
 
 struct Candidate {
@@ -344,9 +407,12 @@ fn covered(counts: &[u32], cell: usize, shift: (usize, usize)) -> bool {
 /// independent of the picture, so the statistic is t-distributed whatever the content.
 fn sync_log10_p(folded: &[f64], counts: &[u32], shift: (usize, usize)) -> f64 {
     let l = layout();
+    // Cells with no residual at all (flat saturated areas: white after a brightness gain) carry
+    // no evidence either way; leaving them out does not depend on the keyed signs.
     let v: Vec<f64> = (0..CELLS)
         .filter(|&c| l.sync[c] != 0.0 && covered(counts, c, shift))
         .map(|c| l.sync[c] * cell_sum(folded, c, shift))
+        .filter(|v| v.abs() > 1e-3)
         .collect();
     let n = v.len() as f64;
     if v.len() < 8 {
@@ -424,33 +490,45 @@ fn soft_bits(folded: &[f64], shift: (usize, usize)) -> [f64; CODEWORD_BITS] {
     soft
 }
 
-/// Hard decision, then single and double flips of the least reliable bits until the CRC checks.
+/// Hard decision, then single flips of the 4 least reliable bits, accepted when the CRC checks and
+/// the Reel id is this build's. No double flips: CRC-16/CCITT's generator has weight 4, so two real
+/// errors plus two "corrective" flips can land on another valid codeword (the bench saw it); with
+/// single flips a wrong payload needs three errors completing a weight-4 codeword with one of the
+/// four weakest bits.
 fn decode(soft: &[f64; CODEWORD_BITS]) -> Option<Payload> {
+    let check = |bits: &[bool; CODEWORD_BITS]| {
+        Payload::from_codeword(bits).filter(|p| p.reel_id == REEL_ID)
+    };
     let bits: [bool; CODEWORD_BITS] = std::array::from_fn(|k| soft[k] > 0.0);
-    if let Some(p) = Payload::from_codeword(&bits) {
+    if let Some(p) = check(&bits) {
         return Some(p);
     }
     let mut weak: Vec<usize> = (0..CODEWORD_BITS).collect();
     weak.sort_by(|&a, &b| soft[a].abs().total_cmp(&soft[b].abs()));
-    // 8 single + 15 double flips: a wrong payload slips through with chance ≈ 23 / 65536.
-    for &i in &weak[..8] {
+    weak[..4].iter().find_map(|&i| {
         let mut t = bits;
         t[i] = !t[i];
-        if let Some(p) = Payload::from_codeword(&t) {
-            return Some(p);
-        }
+        check(&t)
+    })
+}
+
+/// Received / marked size, from the cell scale found: a frame that is large at that size was
+/// marked with 8-px cells (see `embed`), so its cells count double.
+fn marked_scale(video: &Video, cell_scale: f64) -> f64 {
+    let side = video
+        .frames
+        .first()
+        .map_or(0, |f| f.width().min(f.height()) as usize);
+    // Both readings can fit (a 64-px clip upscaled 2× looks like an untouched 128-px one):
+    // then the one nearer to no resize wins.
+    let small_fits = (side as f64 / cell_scale) < LARGE_FRAME as f64;
+    let large_fits = (2.0 * side as f64 / cell_scale) >= LARGE_FRAME as f64;
+    let (small, large) = (cell_scale, cell_scale / 2.0);
+    match (small_fits, large_fits) {
+        (true, true) if large.ln().abs() < small.ln().abs() => large,
+        (true, _) => small,
+        _ => large,
     }
-    for a in 0..6 {
-        for b in a + 1..6 {
-            let mut t = bits;
-            t[weak[a]] = !t[weak[a]];
-            t[weak[b]] = !t[weak[b]];
-            if let Some(p) = Payload::from_codeword(&t) {
-                return Some(p);
-            }
-        }
-    }
-    None
 }
 
 /// Looks for the mark; never fails (a clip without frames is simply not marked).
@@ -462,13 +540,23 @@ pub fn detect(video: &Video) -> Detection {
         payload: None,
         scale: 1.0,
     };
-    let Some(luma) = mean_luma(video) else {
+    let Some(residual) = mean_residual(video, HIGHPASS_RADIUS) else {
         return none;
     };
+    // A clip received at half scale has half-size cells: a half-size window fits them better.
+    let residual_half = mean_residual(video, HIGHPASS_RADIUS / 2).unwrap_or(residual.clone());
+    let residual_double = mean_residual(video, HIGHPASS_RADIUS * 2).unwrap_or(residual.clone());
     let mut cands: Vec<Candidate> = SCALES
         .iter()
         .map(|&scale| {
-            let (folded, counts) = fold(&highpass(&rescale(&luma, scale)));
+            let r = if scale < 1.0 {
+                &residual_half
+            } else if scale > 2.0 {
+                &residual_double
+            } else {
+                &residual
+            };
+            let (folded, counts) = fold(&rescale(r, scale));
             let (log10_p, shift) = best_shift(&folded, &counts);
             Candidate {
                 log10_p,
@@ -496,7 +584,7 @@ pub fn detect(video: &Video) -> Detection {
         confidence: 1.0 - 10f64.powf(log10_fa(best)).min(1.0),
         score: -log10_fa(best),
         payload,
-        scale: best.scale,
+        scale: marked_scale(video, best.scale),
     }
 }
 
@@ -515,13 +603,30 @@ mod tests {
     }
 
     #[test]
-    fn layout_gives_every_bit_two_cells() {
+    fn layout_gives_every_bit_a_cell() {
         let l = layout();
         let mut count = [0; CODEWORD_BITS];
         for b in l.bit.iter().flatten() {
             count[*b] += 1;
         }
-        assert!(count.iter().all(|&c| c == 2));
+        assert!(count.iter().all(|&c| c == 1 || c == 2));
+        assert_eq!(count.iter().sum::<usize>(), CELLS - SYNC_CELLS);
         assert_eq!(l.sync.iter().filter(|s| **s != 0.0).count(), SYNC_CELLS);
+    }
+
+    #[test]
+    fn marked_scale_prefers_the_reading_nearest_no_resize() {
+        let clip = |side: u32| {
+            let f = reel_media::Frame::from_raw(side, side, vec![0; (side * side * 3) as usize]);
+            Video::new(vec![f.unwrap()], 8.0).unwrap()
+        };
+        // A 64-px clip (4-px cells) found at cell scale 1: untouched.
+        assert_eq!(marked_scale(&clip(64), 1.0), 1.0);
+        // A 256-px clip (8-px cells) found at cell scale 2: untouched.
+        assert_eq!(marked_scale(&clip(256), 2.0), 1.0);
+        // A 256-px clip halved to 128 px: its 8-px cells are 4 px now.
+        assert_eq!(marked_scale(&clip(128), 1.0), 0.5);
+        // A 64-px clip halved to 32 px: cell scale 0.5.
+        assert_eq!(marked_scale(&clip(32), 0.5), 0.5);
     }
 }
