@@ -54,6 +54,7 @@ enum Command {
 }
 
 fn main() {
+    reel_models::runtime::tune_allocator();
     let cli = Cli::parse();
     let result: anyhow::Result<()> = match cli.command {
         Command::Generate(a) => generate::run(a),

@@ -1,12 +1,14 @@
 //! Flow-matching schedules, solvers, guidance, timelines and the generation pipeline.
 
 pub mod frames;
+pub mod model;
 pub mod noise;
 pub mod pipeline;
 pub mod schedulers;
 pub mod timeline;
 pub mod windows;
 
+pub use model::{GuidanceBatching, VideoModel};
 pub use pipeline::{generate_window, GenerateOptions, Generation, Progress, SamplerSettings};
 pub use schedulers::SolverKind;
 pub use timeline::{Known, PromptSegment, Timeline};

@@ -5,13 +5,14 @@
 //! (strength < 1) set where sampling starts, as in video-to-video (WAN.md §6.3).
 
 use crate::frames::{frames_to_tensor, tensor_to_frames};
+use crate::model::{GuidanceBatching, VideoModel};
 use crate::noise::gaussian;
 use crate::schedulers::{build_scheduler, scale_noise, strength_begin_index, SolverKind};
 use crate::timeline::{latent_frame_span, Timeline};
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
 use reel_media::Video;
-use reel_models::bundle::{Bundle, Conditioning};
+use reel_models::bundle::Conditioning;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -34,6 +35,9 @@ pub struct Progress {
 pub struct GenerateOptions<'a> {
     /// Starting noise instead of the seeded one (reproducing an outside reference run).
     pub init_latents: Option<Tensor>,
+    /// Prompt and negative-prompt embeddings `[2, S, D]` instead of the model's text encoder
+    /// (as diffusers' `prompt_embeds` / `negative_prompt_embeds`).
+    pub prompt_embeds: Option<Tensor>,
     /// Keep the latents after every step.
     pub record_trace: bool,
     pub progress: Option<&'a mut dyn FnMut(Progress)>,
@@ -69,8 +73,8 @@ pub fn latent_frames_for(frames: usize, tf: usize) -> usize {
     1 + (frames.saturating_sub(1)).div_ceil(tf)
 }
 
-pub fn check_size(bundle: &Bundle, width: u32, height: u32, frames: usize) -> Result<()> {
-    let m = bundle.config.size_multiple();
+pub fn check_size(model: &dyn VideoModel, width: u32, height: u32, frames: usize) -> Result<()> {
+    let m = model.size_multiple();
     if width == 0 || height == 0 || width % m != 0 || height % m != 0 {
         bail!("size {width}x{height} is not a positive multiple of {m} (this model's VAE compression × patch)");
     }
@@ -80,8 +84,9 @@ pub fn check_size(bundle: &Bundle, width: u32, height: u32, frames: usize) -> Re
     Ok(())
 }
 
-fn plan(bundle: &Bundle, tl: &Timeline, t_lat: usize, dev: &Device) -> Result<LatentPlan> {
-    let tf = bundle.vae.config().temporal_compression();
+fn plan(model: &dyn VideoModel, tl: &Timeline, t_lat: usize, dev: &Device) -> Result<LatentPlan> {
+    let vae = model.vae();
+    let tf = vae.config().temporal_compression();
     let known = tl.known_frames();
     let mut pinned = vec![false; t_lat];
     let mut soft_strength: Option<f32> = None;
@@ -108,12 +113,11 @@ fn plan(bundle: &Bundle, tl: &Timeline, t_lat: usize, dev: &Device) -> Result<La
     while canvas.len() < full {
         canvas.push(canvas[canvas.len() - 1].clone());
     }
-    let mu = bundle
-        .vae
+    let mu = vae
         .encode(&frames_to_tensor(&canvas, dev)?)
         .context("encoding the known frames")?;
     Ok(LatentPlan {
-        known: Some(bundle.vae.normalize(&mu)?),
+        known: Some(vae.normalize(&mu)?),
         pinned,
         soft_strength,
     })
@@ -138,14 +142,16 @@ fn write_frames(x: &Tensor, value: &Tensor, mask: &[bool]) -> Result<Tensor> {
 
 /// One window: the whole timeline sampled at once (no sliding windows, no loop closing).
 pub fn generate_window(
-    bundle: &Bundle,
+    model: &dyn VideoModel,
     tl: &Timeline,
     settings: &SamplerSettings,
     mut opts: GenerateOptions,
 ) -> Result<Generation> {
-    check_size(bundle, tl.width, tl.height, tl.frames)?;
-    let dev = bundle.vae.device().clone();
-    let vae_cfg = bundle.vae.config();
+    model.check_samplable()?;
+    check_size(model, tl.width, tl.height, tl.frames)?;
+    let vae = model.vae();
+    let dev = vae.device().clone();
+    let vae_cfg = vae.config();
     let (tf, sf) = (
         vae_cfg.temporal_compression(),
         vae_cfg.spatial_compression(),
@@ -159,10 +165,24 @@ pub fn generate_window(
         tl.width as usize / sf,
     ];
 
-    let prompt_embeds = bundle
-        .text
-        .encode(&[tl.prompt.as_str(), tl.negative_prompt.as_str()])?;
-    let cond = prompt_embeds.narrow(0, 0, 1)?;
+    let prompt_embeds = match opts.prompt_embeds.take() {
+        Some(e) => {
+            let e = e.to_dtype(candle_core::DType::F32)?.to_device(&dev)?;
+            let width = model.transformer_at(1000.0).config().text_dim;
+            match e.dims() {
+                [2, _, d] if *d == width => e,
+                dims => bail!(
+                    "prompt embeddings have shape {dims:?}; this model needs [2, S, {width}] \
+                     (prompt, negative prompt)"
+                ),
+            }
+        }
+        None => model.encode_prompts(&[tl.prompt.as_str(), tl.negative_prompt.as_str()])?,
+    };
+    let (cond, uncond) = (
+        prompt_embeds.narrow(0, 0, 1)?,
+        prompt_embeds.narrow(0, 1, 1)?,
+    );
 
     let noise = match opts.init_latents.take() {
         Some(x) if x.dims() == shape => x.to_dtype(candle_core::DType::F32)?.to_device(&dev)?,
@@ -175,7 +195,7 @@ pub fn generate_window(
     };
 
     let mut scheduler = build_scheduler(settings.solver, settings.steps, settings.shift)?;
-    let plan = plan(bundle, tl, t_lat, &dev)?;
+    let plan = plan(model, tl, t_lat, &dev)?;
     let mut x = noise.clone();
     if let (Some(known), Some(s)) = (&plan.known, plan.soft_strength) {
         // Soft conditioning: start partway, from the known content noised to that level.
@@ -184,8 +204,8 @@ pub fn generate_window(
         x = scale_noise(known, scheduler.sigmas()[begin], &noise)?;
     }
     let pinned_any = plan.pinned.iter().any(|p| *p);
-    let per_token = pinned_any && bundle.config.conditioning == Conditioning::TimestepZero;
-    let [pt, ph, pw] = bundle.dit.config().patch_size;
+    let per_token = pinned_any && model.conditioning() == Conditioning::TimestepZero;
+    let [pt, ph, pw] = model.patch_size();
     if per_token && pt != 1 {
         bail!("frame conditioning needs a temporal patch size of 1, this model has {pt}");
     }
@@ -201,7 +221,7 @@ pub fn generate_window(
         let t = scheduler.timesteps()[i];
         let sigma = scheduler.sigmas()[i];
         if let Some(known) = &plan.known {
-            let value = match bundle.config.conditioning {
+            let value = match model.conditioning() {
                 Conditioning::TimestepZero => known.clone(),
                 Conditioning::Renoise => scale_noise(known, sigma, &noise)?,
             };
@@ -221,14 +241,18 @@ pub fn generate_window(
         } else {
             Tensor::new(&[t as f32], &dev)?
         };
+        let dit = model.transformer_at(t);
         let velocity = if settings.guidance == 1.0 {
-            bundle.dit.forward(&x, &timestep, &cond, None)?
-        } else {
-            // Conditional and unconditional in one batch of two.
+            dit.forward(&x, &timestep, &cond, None)?
+        } else if model.guidance_batching() == GuidanceBatching::Joint {
             let xx = Tensor::cat(&[&x, &x], 0)?;
             let tt = Tensor::cat(&[&timestep, &timestep], 0)?;
-            let out = bundle.dit.forward(&xx, &tt, &prompt_embeds, None)?;
+            let out = dit.forward(&xx, &tt, &prompt_embeds, None)?;
             let (c, u) = (out.narrow(0, 0, 1)?, out.narrow(0, 1, 1)?);
+            guide(&c, &u, settings.guidance)?
+        } else {
+            let c = dit.forward(&x, &timestep, &cond, None)?;
+            let u = dit.forward(&x, &timestep, &uncond, None)?;
             guide(&c, &u, settings.guidance)?
         };
         x = scheduler.step(&velocity, &x)?;
@@ -247,9 +271,9 @@ pub fn generate_window(
     }
 
     let mut frames = Vec::with_capacity(tl.frames);
-    let z = bundle.vae.denormalize(&x)?;
+    let z = vae.denormalize(&x)?;
     // Two latent frames at a time keeps decoder memory independent of the video's length.
-    bundle.vae.decode_stream(&z, 2, |chunk| {
+    vae.decode_stream(&z, 2, |chunk| {
         frames.extend(tensor_to_frames(&chunk)?);
         Ok(())
     })?;

@@ -4,11 +4,11 @@
 //! frames pinned after the end. Windows are cut on the VAE's latent-frame grid (1 + 4k frames) so
 //! pinned frames always fill whole latent frames.
 
+use crate::model::VideoModel;
 use crate::pipeline::{generate_window, GenerateOptions, Generation, Progress, SamplerSettings};
 use crate::timeline::Timeline;
 use anyhow::{bail, Result};
 use reel_media::{Frame, Video};
-use reel_models::bundle::Bundle;
 
 /// One window's place on the timeline.
 #[derive(Clone, Debug, PartialEq)]
@@ -87,20 +87,20 @@ fn prompt_at(tl: &Timeline, frame: usize) -> &str {
 
 /// Samples a timeline of any length; one window when it fits, otherwise overlapping windows.
 pub fn generate(
-    bundle: &Bundle,
+    model: &dyn VideoModel,
     tl: &Timeline,
     settings: &SamplerSettings,
     mut opts: GenerateOptions,
 ) -> Result<Generation> {
     tl.validate()?;
-    let window = opts.window.unwrap_or(bundle.config.defaults.frames);
+    let window = opts.window.unwrap_or(model.defaults().frames);
     if tl.frames <= window && !tl.circular && tl.prompts.is_empty() {
-        return generate_window(bundle, tl, settings, opts);
+        return generate_window(model, tl, settings, opts);
     }
     if opts.init_latents.is_some() {
         bail!("initial latents can only be given for a timeline that fits in one window");
     }
-    let tf = bundle.vae.config().temporal_compression();
+    let tf = model.vae().config().temporal_compression();
     let cuts: Vec<usize> = tl.prompts.iter().flat_map(|s| [s.start, s.end]).collect();
     let plans = plan_windows(tl.frames, window, tf, &cuts, tl.circular)?;
     let steps_per_window = settings.steps;
@@ -149,7 +149,7 @@ pub fn generate(
             }
         };
         let g = generate_window(
-            bundle,
+            model,
             &wtl,
             &wsettings,
             GenerateOptions {
@@ -158,6 +158,7 @@ pub fn generate(
                 progress: Some(&mut forward),
                 cancel: opts.cancel,
                 window: None,
+                prompt_embeds: None,
             },
         )?;
         for (i, f) in g

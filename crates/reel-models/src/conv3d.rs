@@ -311,6 +311,10 @@ pub fn im2col(x: &Tensor, g: &Conv3dGeom) -> Result<Tensor> {
     }
 }
 
+/// Largest im2col matrix built at once (f32 elements; 24 MiB, under glibc's mmap threshold as
+/// set by `runtime::tune_allocator`).
+const MAX_COLUMN_FLOATS: usize = 6 << 20;
+
 /// Plain 3-D convolution (cross-correlation, like torch) of `x: [B, C, T, H, W]` with
 /// `weight: [O, C, kt, kh, kw]` and optional `bias: [O]`; differentiable.
 pub fn conv3d(
@@ -329,6 +333,21 @@ pub fn conv3d(
         );
     }
     let [ot, oh, ow] = g.out_dims([t, h, w])?;
+    let cols = c * g.taps() * ot * oh * ow;
+    if b > 1 && g.taps() > 1 && b * cols > MAX_COLUMN_FLOATS {
+        // A whole batch's column matrix can reach hundreds of MB; glibc maps and unmaps blocks
+        // that large on every call (page faults cost more than the matmul). Per-sample chunks
+        // stay in the reusable heap.
+        let per = (MAX_COLUMN_FLOATS / cols).max(1);
+        let mut parts = Vec::with_capacity(b.div_ceil(per));
+        let mut start = 0;
+        while start < b {
+            let n = per.min(b - start);
+            parts.push(conv3d(&x.narrow(0, start, n)?, weight, bias, g)?);
+            start += n;
+        }
+        return Tensor::cat(&parts, 0);
+    }
     let wmat = weight.reshape((o, c * g.taps()))?;
     let y = if g.taps() == 1 && g.stride == [1, 1, 1] && g.pad == [(0, 0); 3] {
         // 1×1×1: the input already is its column matrix.

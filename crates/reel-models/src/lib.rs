@@ -8,6 +8,7 @@ pub mod dit;
 pub mod init;
 pub mod nn;
 pub mod ops;
+pub mod runtime;
 pub mod text;
 pub mod umt5;
 pub mod vae;

@@ -2,38 +2,24 @@
 //! the tiny fixtures in tests/fixtures/wan/, and the errors for broken folders.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use candle_core::{Device, Tensor};
 use reel_models::dit::DitConfig;
+use reel_models::wan::testkit::{self, OriginalTransformer};
 use reel_models::wan::{infer_transformer_config, keys, WanModel, WanSource};
 use serde_json::{json, Value};
 
-fn fixture_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/wan")
-}
-
 fn tensors(name: &str) -> HashMap<String, Tensor> {
-    candle_core::safetensors::load(
-        fixture_dir().join(format!("{name}.safetensors")),
-        &Device::Cpu,
-    )
-    .unwrap()
+    testkit::fixture_tensors(name).unwrap()
 }
 
 fn manifest(name: &str) -> Value {
-    let path = fixture_dir().join(format!("{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    testkit::fixture_manifest(name).unwrap()
 }
 
 fn write_json(path: &Path, v: &Value) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, serde_json::to_string_pretty(v).unwrap()).unwrap();
-}
-
-fn save(path: &Path, t: &HashMap<String, Tensor>) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    candle_core::safetensors::save(t, path).unwrap();
+    testkit::write_json(path, v).unwrap()
 }
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
@@ -50,116 +36,8 @@ fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
         .unwrap()
 }
 
-/// A UMT5 config whose width fits the tiny transformers (text_dim 24); vocabulary of the fixture
-/// tokenizer.
-fn umt5_config(d_model: usize) -> Value {
-    json!({
-        "vocab_size": 96, "d_model": d_model, "d_kv": 8, "d_ff": 32, "num_layers": 2,
-        "num_heads": 2, "relative_attention_num_buckets": 32,
-        "relative_attention_max_distance": 128, "layer_norm_epsilon": 1e-6,
-        "feed_forward_proj": "gated-gelu", "pad_token_id": 0, "eos_token_id": 1
-    })
-}
-
-/// Random UMT5 weights in transformers names (no reference output needed: loading is tested).
-fn random_umt5(d: usize) -> HashMap<String, Tensor> {
-    let dev = Device::Cpu;
-    let r = |shape: &[usize]| Tensor::rand(-0.5f32, 0.5, shape, &dev).unwrap();
-    let mut t = HashMap::new();
-    t.insert("shared.weight".to_string(), r(&[96, d]));
-    for i in 0..2 {
-        let p = format!("encoder.block.{i}.layer");
-        for n in ["q", "k", "v"] {
-            t.insert(format!("{p}.0.SelfAttention.{n}.weight"), r(&[16, d]));
-        }
-        t.insert(format!("{p}.0.SelfAttention.o.weight"), r(&[d, 16]));
-        t.insert(
-            format!("{p}.0.SelfAttention.relative_attention_bias.weight"),
-            r(&[32, 2]),
-        );
-        t.insert(format!("{p}.0.layer_norm.weight"), r(&[d]));
-        t.insert(format!("{p}.1.layer_norm.weight"), r(&[d]));
-        t.insert(format!("{p}.1.DenseReluDense.wi_0.weight"), r(&[32, d]));
-        t.insert(format!("{p}.1.DenseReluDense.wi_1.weight"), r(&[32, d]));
-        t.insert(format!("{p}.1.DenseReluDense.wo.weight"), r(&[d, 32]));
-    }
-    t.insert("encoder.final_layer_norm.weight".to_string(), r(&[d]));
-    t
-}
-
-fn scheduler_json() -> Value {
-    json!({
-        "_class_name": "UniPCMultistepScheduler", "flow_shift": 3.0,
-        "prediction_type": "flow_prediction", "use_flow_sigmas": true,
-        "num_train_timesteps": 1000, "solver_order": 2, "solver_type": "bh2"
-    })
-}
-
-const SHARD_1: &str = "diffusion_pytorch_model-00001-of-00002.safetensors";
-const SHARD_2: &str = "diffusion_pytorch_model-00002-of-00002.safetensors";
-
-/// A diffusers folder: T2V transformer in two shards with an index, VAE, UMT5, tokenizer,
-/// scheduler. `skip` leaves one transformer tensor out of both the shard and the index.
 fn diffusers_folder(dir: &Path, skip: Option<&str>) {
-    write_json(
-        &dir.join("model_index.json"),
-        &json!({
-            "_class_name": "WanPipeline", "_diffusers_version": "0.42.1",
-            "transformer": ["diffusers", "WanTransformer3DModel"],
-            "transformer_2": [null, null],
-            "vae": ["diffusers", "AutoencoderKLWan"],
-            "text_encoder": ["transformers", "UMT5EncoderModel"],
-            "tokenizer": ["transformers", "T5TokenizerFast"],
-            "scheduler": ["diffusers", "UniPCMultistepScheduler"]
-        }),
-    );
-    let mut tcfg = manifest("transformer_t2v_weights")["config"].clone();
-    tcfg["_class_name"] = json!("WanTransformer3DModel");
-    write_json(&dir.join("transformer/config.json"), &tcfg);
-    let mut names: Vec<(String, Tensor)> = tensors("transformer_t2v_weights")
-        .into_iter()
-        .filter(|(n, _)| Some(n.as_str()) != skip)
-        .collect();
-    names.sort_by(|a, b| a.0.cmp(&b.0));
-    let half = names.len() / 2;
-    let mut weight_map = serde_json::Map::new();
-    for (i, part) in [&names[..half], &names[half..]].into_iter().enumerate() {
-        let file = [SHARD_1, SHARD_2][i];
-        for (n, _) in part {
-            weight_map.insert(n.clone(), json!(file));
-        }
-        save(
-            &dir.join("transformer").join(file),
-            &part.iter().cloned().collect(),
-        );
-    }
-    write_json(
-        &dir.join("transformer/diffusion_pytorch_model.safetensors.index.json"),
-        &json!({"metadata": {}, "weight_map": weight_map}),
-    );
-    let mut vcfg = manifest("vae_weights")["config"].clone();
-    vcfg["_class_name"] = json!("AutoencoderKLWan");
-    write_json(&dir.join("vae/config.json"), &vcfg);
-    std::fs::copy(
-        fixture_dir().join("vae_weights.safetensors"),
-        dir.join("vae/diffusion_pytorch_model.safetensors"),
-    )
-    .unwrap();
-    write_json(&dir.join("text_encoder/config.json"), &umt5_config(24));
-    save(
-        &dir.join("text_encoder/model.safetensors"),
-        &random_umt5(24),
-    );
-    std::fs::create_dir_all(dir.join("tokenizer")).unwrap();
-    std::fs::copy(
-        fixture_dir().join("umt5_tokenizer.json"),
-        dir.join("tokenizer/tokenizer.json"),
-    )
-    .unwrap();
-    write_json(
-        &dir.join("scheduler/scheduler_config.json"),
-        &scheduler_json(),
-    );
+    testkit::diffusers_folder(dir, skip).unwrap()
 }
 
 fn load_err(dir: &Path) -> String {
@@ -254,7 +132,7 @@ fn unknown_pipeline_class_is_named() {
 
 #[test]
 fn missing_files_are_named() {
-    let shard_2 = format!("transformer/{SHARD_2}");
+    let shard_2 = format!("transformer/{}", testkit::SHARD_2);
     for (remove, expect) in [
         (
             "vae/diffusion_pytorch_model.safetensors",
@@ -264,7 +142,7 @@ fn missing_files_are_named() {
         ("tokenizer/tokenizer.json", "tokenizer/tokenizer.json"),
         ("scheduler/scheduler_config.json", "scheduler_config.json"),
         ("text_encoder/model.safetensors", "text_encoder"),
-        (shard_2.as_str(), SHARD_2),
+        (shard_2.as_str(), testkit::SHARD_2),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         diffusers_folder(tmp.path(), None);
@@ -281,7 +159,12 @@ fn missing_tensor_is_named() {
     diffusers_folder(tmp.path(), Some("proj_out.weight"));
     assert_mentions(
         &load_err(tmp.path()),
-        &["transformer", "proj_out.weight", "missing", SHARD_1],
+        &[
+            "transformer",
+            "proj_out.weight",
+            "missing",
+            testkit::SHARD_1,
+        ],
     );
 }
 
@@ -298,7 +181,7 @@ fn shape_mismatch_names_file_and_tensor() {
         &load_err(tmp.path()),
         &[
             "blocks.0.ffn.net.0.proj.weight",
-            SHARD_1,
+            testkit::SHARD_1,
             "[64, 32]",
             "[48, 32]",
         ],
@@ -311,10 +194,10 @@ fn text_encoder_that_does_not_fit_is_refused() {
     diffusers_folder(tmp.path(), None);
     write_json(
         &tmp.path().join("text_encoder/config.json"),
-        &umt5_config(16),
+        &testkit::umt5_config(16),
     );
     std::fs::copy(
-        fixture_dir().join("umt5_weights.safetensors"),
+        testkit::fixture_dir().join("umt5_weights.safetensors"),
         tmp.path().join("text_encoder/model.safetensors"),
     )
     .unwrap();
@@ -324,51 +207,13 @@ fn text_encoder_that_does_not_fit_is_refused() {
     );
 }
 
-/// Original layout: the I2V transformer file as the fixture script wrote it, plus a VAE and a
-/// UMT5 renamed to original names.
+/// Original layout with the I2V fixture transformer.
 fn original_folder(dir: &Path, with_config: bool) {
     original_folder_with(dir, with_config, false)
 }
 
-/// `hf_text`: keep the UMT5 file in transformers names (as ComfyUI ships it).
 fn original_folder_with(dir: &Path, with_config: bool, hf_text: bool) {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::copy(
-        fixture_dir().join("transformer_i2v_original_weights.safetensors"),
-        dir.join("wan2.1_i2v_tiny.safetensors"),
-    )
-    .unwrap();
-    if with_config {
-        write_json(
-            &dir.join("config.json"),
-            &manifest("transformer_i2v_original_weights")["config"],
-        );
-    }
-    let vcfg = manifest("vae_weights")["config"].clone();
-    let nrb = vcfg["num_res_blocks"].as_u64().unwrap() as usize;
-    write_json(&dir.join("vae_config.json"), &vcfg);
-    let vae: HashMap<String, Tensor> = tensors("vae_weights")
-        .into_iter()
-        .map(|(n, t)| (keys::vae_original(&n, nrb), t))
-        .collect();
-    assert_eq!(vae.len(), 146, "VAE renaming must be one-to-one");
-    save(&dir.join("Wan2.1_VAE.safetensors"), &vae);
-    let t5: HashMap<String, Tensor> = random_umt5(24)
-        .into_iter()
-        .map(|(n, t)| {
-            if hf_text {
-                (n, t)
-            } else {
-                (keys::umt5_original(&n), t)
-            }
-        })
-        .collect();
-    save(&dir.join("umt5-xxl-enc.safetensors"), &t5);
-    std::fs::copy(
-        fixture_dir().join("umt5_tokenizer.json"),
-        dir.join("tokenizer.json"),
-    )
-    .unwrap();
+    testkit::original_folder(dir, OriginalTransformer::I2v, with_config, hf_text).unwrap()
 }
 
 #[test]

@@ -8,7 +8,7 @@ pub use request::{ClipAt, ClipInput, InputRecord, Request, Resolved, Shot, ShotR
 
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
-use reel_diffusion::{generate, GenerateOptions, Progress, SamplerSettings, Timeline};
+use reel_diffusion::{generate, GenerateOptions, Progress, SamplerSettings, Timeline, VideoModel};
 use reel_media::{Video, WriteOptions};
 use reel_models::bundle::Bundle;
 use reel_safety::moderation::{enforce, Policy};
@@ -37,7 +37,7 @@ pub struct EngineConfig {
 pub struct Engine {
     config: EngineConfig,
     device: Device,
-    models: Mutex<HashMap<PathBuf, Arc<Bundle>>>,
+    models: Mutex<HashMap<PathBuf, Arc<dyn VideoModel>>>,
 }
 
 #[derive(Default)]
@@ -46,6 +46,9 @@ pub struct RunOptions<'a> {
     pub cancel: Option<&'a AtomicBool>,
     /// Starting latents (safetensors tensor "latents") instead of seeded noise.
     pub init_latents: Option<PathBuf>,
+    /// Prompt embeddings (safetensors: "prompt_embeds" `[2, S, D]` as dumped, or `[1, S, D]` with
+    /// "negative_prompt_embeds") instead of the model's text encoder.
+    pub prompt_embeds: Option<PathBuf>,
     /// Write per-step latents, final frames and prompt embeddings here (safetensors).
     pub dump_latents: Option<PathBuf>,
     /// Id carried by the watermark and the provenance record; derived from the request if unset.
@@ -77,8 +80,9 @@ impl Engine {
         &self.config.policy
     }
 
-    /// Loads (once) the model a request names, or the embedded default.
-    pub fn model(&self, name: Option<&str>) -> Result<Arc<Bundle>> {
+    /// Loads (once) the model a request names, or the embedded default: a Reel bundle directory,
+    /// a diffusers Wan folder, or original-layout Wan files (see [`reel_models::wan::WanModel::load`]).
+    pub fn model(&self, name: Option<&str>) -> Result<Arc<dyn VideoModel>> {
         let dir = match name {
             Some(n) => PathBuf::from(n),
             None => default_model_dir(),
@@ -92,23 +96,26 @@ impl Engine {
                 dir.display()
             );
         }
-        if dir.join("model_index.json").is_file() {
-            bail!(
-                "{} is a diffusers Wan folder: Reel loads and checks it (reel_models::wan) but cannot sample from it yet; use a Reel bundle",
-                dir.display()
-            );
-        }
-        let bundle = Arc::new(Bundle::load(&dir, &self.device)?);
-        self.models.lock().unwrap().insert(dir, bundle.clone());
-        Ok(bundle)
+        let model: Arc<dyn VideoModel> = if dir.join(reel_models::bundle::CONFIG_FILE).is_file() {
+            Arc::new(Bundle::load(&dir, &self.device)?)
+        } else if dir.join("model_index.json").is_file()
+            || reel_models::wan::OriginalFiles::discover(&dir).is_ok()
+        {
+            Arc::new(reel_models::wan::WanModel::load(&dir, &self.device)?)
+        } else {
+            Arc::new(Bundle::load(&dir, &self.device)?)
+        };
+        model.check_samplable()?;
+        self.models.lock().unwrap().insert(dir, model.clone());
+        Ok(model)
     }
 
     /// Moderates, generates, watermarks, writes and signs one output.
     pub fn run(&self, req: &Request, output: &Path, mut opts: RunOptions) -> Result<Outcome> {
         // Moderation comes before any compute.
         enforce(&req.prompt, &self.config.policy)?;
-        let bundle = self.model(req.model.as_deref())?;
-        let (resolved, loaded) = req.resolve(&bundle)?;
+        let model = self.model(req.model.as_deref())?;
+        let (resolved, loaded) = req.resolve(model.as_ref())?;
         reel_media::output_format(output)?;
         check_writable(output)?;
 
@@ -124,8 +131,12 @@ impl Engine {
             Some(p) => Some(load_latents(p)?),
             None => None,
         };
+        let prompt_embeds = match &opts.prompt_embeds {
+            Some(p) => Some(load_prompt_embeds(p)?),
+            None => None,
+        };
         let generation = generate(
-            &bundle,
+            model.as_ref(),
             &timeline,
             &settings,
             GenerateOptions {
@@ -134,6 +145,7 @@ impl Engine {
                 progress: opts.progress.take(),
                 cancel: opts.cancel,
                 window: None,
+                prompt_embeds,
             },
         )?;
         if let Some(path) = &opts.dump_latents {
@@ -189,8 +201,8 @@ impl Engine {
                     Action::Created
                 },
                 ingredient,
-                model_name: bundle.config.name.clone(),
-                model_version: bundle.config.version.clone(),
+                model_name: model.name(),
+                model_version: model.version(),
                 request_hash: request_hash.clone(),
             };
             provenance::sign_file(output, &claim, &self.config.signer)
@@ -309,6 +321,25 @@ fn load_latents(path: &Path) -> Result<Tensor> {
         Some(t) => Ok(t.clone()),
         None if tensors.len() == 1 => Ok(tensors.into_values().next().unwrap()),
         None => bail!("{} has no tensor named \"latents\"", path.display()),
+    }
+}
+
+fn load_prompt_embeds(path: &Path) -> Result<Tensor> {
+    let tensors = candle_core::safetensors::load(path, &Device::Cpu)
+        .with_context(|| format!("cannot read prompt embeddings {}", path.display()))?;
+    let Some(cond) = tensors.get("prompt_embeds") else {
+        bail!("{} has no tensor named \"prompt_embeds\"", path.display());
+    };
+    match (cond.dims().first(), tensors.get("negative_prompt_embeds")) {
+        (Some(2), None) => Ok(cond.clone()),
+        (Some(1), Some(neg)) if neg.dims() == cond.dims() => Ok(Tensor::cat(&[cond, neg], 0)?),
+        (_, neg) => bail!(
+            "{}: prompt_embeds {:?} with negative_prompt_embeds {:?}; expected [2, S, D] alone \
+             or two [1, S, D]",
+            path.display(),
+            cond.dims(),
+            neg.map(|n| n.dims().to_vec())
+        ),
     }
 }
 

@@ -2,8 +2,8 @@
 //! recorded in each output's metadata and sidecar, so any output can be reproduced or remixed.
 
 use anyhow::{bail, Context, Result};
+use reel_diffusion::VideoModel;
 use reel_media::{FitMode, Frame};
-use reel_models::bundle::Bundle;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -165,9 +165,9 @@ pub fn sha256_file(path: &str) -> Result<String> {
 
 impl Request {
     /// Decides every value and loads the inputs, conformed to the output's size and frame rate.
-    pub fn resolve(&self, bundle: &Bundle) -> Result<(Resolved, Vec<Vec<Frame>>)> {
-        let d = &bundle.config.defaults;
-        let m = bundle.config.size_multiple();
+    pub fn resolve(&self, model: &dyn VideoModel) -> Result<(Resolved, Vec<Vec<Frame>>)> {
+        let d = &model.defaults();
+        let m = model.size_multiple();
         let fit_name = self.fit.clone().unwrap_or_else(|| "fill".into());
         let fit: FitMode = fit_name.parse()?;
         // Decode clips first: an input video sets the frame rate and size unless the user did.
@@ -331,7 +331,7 @@ impl Request {
                 .clone()
                 .unwrap_or_else(|| d.negative_prompt.clone()),
             model: self.model.clone().unwrap_or_else(|| "embedded".into()),
-            model_version: format!("{} {}", bundle.config.name, bundle.config.version),
+            model_version: format!("{} {}", model.name(), model.version()),
             width,
             height,
             frames,

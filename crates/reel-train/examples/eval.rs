@@ -1,11 +1,17 @@
-//! `cargo run --release -p reel-train --example eval -- MODEL_DIR [N] [JSON] [steps] [guidance] [shift] [prompt_seed]`
+//! `cargo run --release -p reel-train --example eval -- [--reconstruction] MODEL_DIR [N] [JSON] [steps] [guidance] [shift] [prompt_seed]`
 //! — the model card's evaluation without the CLI (`reel train --eval-model` calls the same code).
 
 use anyhow::{bail, Result};
 use std::path::PathBuf;
 
 fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    reel_models::runtime::tune_allocator();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // `--reconstruction` first: score the VAE's encode→decode of ground-truth clips instead.
+    let recon = args.first().is_some_and(|a| a == "--reconstruction");
+    if recon {
+        args.remove(0);
+    }
     if args.is_empty() {
         bail!("usage: eval MODEL_DIR [N] [JSON|-] [steps|-] [guidance|-] [shift|-] [prompt_seed]");
     }
@@ -24,11 +30,16 @@ fn main() -> Result<()> {
         ..Default::default()
     };
     let t = std::time::Instant::now();
-    let report = reel_train::eval_model(&bundle, &opts, |d, n| {
+    let progress = |d: usize, n: usize| {
         if d % 20 == 0 || d == n {
             eprintln!("{d}/{n} {:.0}s", t.elapsed().as_secs_f64());
         }
-    })?;
+    };
+    let report = if recon {
+        reel_train::eval_reconstruction(&bundle, &opts, progress)?
+    } else {
+        reel_train::eval_model(&bundle, &opts, progress)?
+    };
     print!("{}", report.table());
     if let Some(p) = arg(2) {
         std::fs::write(p, serde_json::to_string_pretty(&report)?)?;

@@ -5,6 +5,7 @@ use anyhow::{bail, Result};
 use std::path::PathBuf;
 
 fn main() -> Result<()> {
+    reel_models::runtime::tune_allocator();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 2 {
         bail!("usage: train CONFIG OUT [--resume] [--stop-after N]");

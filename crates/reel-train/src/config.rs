@@ -180,6 +180,22 @@ pub struct DitStage {
     /// Probability of training on the empty caption (for classifier-free guidance).
     pub caption_dropout: f64,
     pub conditioning: Conditioning,
+    /// Encoded clips the DiT draws its batches from (default: a fresh batch every step).
+    #[serde(default)]
+    pub pool: PoolConfig,
+}
+
+/// The DiT stage's latent pool: encoding a clip costs several DiT steps' worth of compute, so
+/// clips are encoded once, kept, and replaced a few at a time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolConfig {
+    /// Clips held over all sizes (shared by weight); 0 = just one batch, renewed every step.
+    #[serde(default)]
+    pub clips: usize,
+    /// Clips replaced per step over all sizes (at least one per size).
+    #[serde(default)]
+    pub refresh: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -380,6 +396,12 @@ impl TrainConfig {
         let w = [p.first, p.last, p.first_last, p.prefix, p.suffix, p.random];
         if w.iter().any(|x| !(x.is_finite() && *x >= 0.0)) || w.iter().sum::<f64>() <= 0.0 {
             bail!("dit.conditioning.patterns must be non-negative with a positive sum");
+        }
+        if self.dit.pool.clips > 0 && self.dit.pool.refresh == 0 {
+            bail!("dit.pool.refresh must be at least 1 when dit.pool.clips is set");
+        }
+        if self.dit.pool.clips > 0 && self.dit.pool.clips < self.dit.optim.batch {
+            bail!("dit.pool.clips must be at least dit.optim.batch");
         }
         if self.output.log_every == 0 || self.output.checkpoint_every == 0 {
             bail!("output.log_every and output.checkpoint_every must be at least 1");

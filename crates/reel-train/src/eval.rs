@@ -2,9 +2,13 @@
 //! `reel_diffusion::generate` at the bundle's defaults, then run the evaluator.
 
 use anyhow::Result;
+use reel_diffusion::frames::{frames_to_tensor, tensor_to_video};
 use reel_diffusion::{generate, GenerateOptions, SamplerSettings, Timeline};
 use reel_models::bundle::Bundle;
-use reel_world::{eval_prompt_set, evaluate_set, Report, EVAL_PROMPT_SEED};
+use reel_world::{
+    eval_prompt_set, evaluate_set, parse_prompt, render, scene_from_spec, world_rng, RenderSpec,
+    Report, SceneSampler, EVAL_PROMPT_SEED,
+};
 
 #[derive(Clone, Debug)]
 pub struct EvalOptions {
@@ -52,6 +56,38 @@ pub fn eval_model(
         };
         let g = generate(bundle, &tl, &settings, GenerateOptions::default())?;
         items.push((g.video, p.clone()));
+        progress(i + 1, prompts.len());
+    }
+    Ok(evaluate_set(&items))
+}
+
+/// The VAE's ceiling: the same prompt set rendered as ground truth by the toy world, passed
+/// through the bundle's VAE (encode → decode) and scored. A DiT cannot score higher than this.
+pub fn eval_reconstruction(
+    bundle: &Bundle,
+    opts: &EvalOptions,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<Report> {
+    let d = &bundle.config.defaults;
+    let spec = RenderSpec {
+        width: d.width,
+        height: d.height,
+        frames: d.frames,
+        fps: d.fps,
+    };
+    let sampler = SceneSampler {
+        aspect: d.width as f32 / d.height as f32,
+        ..SceneSampler::default()
+    };
+    let prompts = eval_prompt_set(opts.prompts, opts.prompt_seed);
+    let mut items = Vec::with_capacity(prompts.len());
+    for (i, p) in prompts.iter().enumerate() {
+        let mut rng = world_rng(opts.seed, i as u64);
+        let scene = scene_from_spec(&parse_prompt(p)?, &sampler, &mut rng)?;
+        let truth = render(&scene, &spec);
+        let x = frames_to_tensor(&truth.frames, bundle.vae.device())?;
+        let rec = bundle.vae.decode(&bundle.vae.encode(&x)?)?;
+        items.push((tensor_to_video(&rec, d.fps)?, p.clone()));
         progress(i + 1, prompts.len());
     }
     Ok(evaluate_set(&items))

@@ -9,9 +9,10 @@ pub mod config;
 pub mod data;
 pub mod eval;
 pub mod optim;
+pub mod pool;
 pub mod train;
 
 pub use checkpoint::{Stage, CHECKPOINT_FILE};
 pub use config::TrainConfig;
-pub use eval::{eval_model, EvalOptions};
+pub use eval::{eval_model, eval_reconstruction, EvalOptions};
 pub use train::{export_checkpoint, train, Outcome, RunOptions, BUNDLE_DIR};

@@ -3,8 +3,9 @@
 
 use crate::checkpoint::{self, Meta, Stage, CHECKPOINT_FILE};
 use crate::config::{ClipSize, ReconLoss, TrainConfig};
-use crate::data::{clip_batch, cond_mask, pick_size, randn, sample_sigma, step_rng};
+use crate::data::{clip_batch, cond_mask, randn, sample_sigma, step_rng};
 use crate::optim::{learning_rate, Trainable};
+use crate::pool::LatentPools;
 use anyhow::{bail, Context, Result};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
@@ -268,7 +269,7 @@ fn latent_stats(run: &Run) -> Result<(Vec<f64>, Vec<f64>)> {
 /// clean conditioning frames (timestep 0 on their tokens, excluded from the loss).
 fn dit_step(
     run: &mut Run,
-    vae: &Vae,
+    pools: &LatentPools,
     dit: &Dit,
     text: &TinyTextEncoder,
     data_step: usize,
@@ -276,9 +277,7 @@ fn dit_step(
     let (cfg, step) = (&run.cfg, run.step);
     let dc = &cfg.dit;
     let mut rng = step_rng(cfg.seed, 2, data_step);
-    let size = pick_size(&cfg.data.sizes, &mut rng);
-    let batch = clip_batch(cfg, &mut rng, dc.optim.batch, size, &run.dev)?;
-    let x0 = vae.normalize(&vae.encode(&batch.video)?)?.detach();
+    let (x0, batch_captions) = pools.batch(&mut rng, dc.optim.batch)?;
     let (b, c, t, h, w) = x0.dims5()?;
     let noise = randn(&mut rng, x0.dims(), &run.dev)?;
 
@@ -298,7 +297,7 @@ fn dit_step(
         captions.push(if drop {
             String::new()
         } else {
-            batch.captions[i].clone()
+            batch_captions[i].clone()
         });
     }
     let sig_t = Tensor::from_vec(sig.clone(), (b, 1, t, 1, 1), &run.dev)?;
@@ -538,6 +537,12 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
             VarBuilder::from_varmap(&run.text_vars, DType::F32, &run.dev),
         )?;
         let o = run.cfg.dit.optim.clone();
+        let t_pool = Instant::now();
+        let mut pools = LatentPools::at_step(&run.cfg, &vae, run.step)?;
+        log(format!(
+            "dit: latent pool ready in {:.0}s",
+            t_pool.elapsed().as_secs_f64()
+        ));
         let pb = bar(o.steps, run.step, "dit");
         let (mut acc, mut n, mut t0) = (0.0, 0usize, Instant::now());
         while run.step < o.steps {
@@ -549,7 +554,8 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
                 return Ok(outcome);
             }
             let data_step = run.step;
-            let loss = dit_step(&mut run, &vae, &dit, &text, data_step)?;
+            pools.refresh(&run.cfg, &vae, data_step)?;
+            let loss = dit_step(&mut run, &pools, &dit, &text, data_step)?;
             run.step += 1;
             done_here += 1;
             (acc, n) = (acc + loss, n + 1);
@@ -628,9 +634,11 @@ pub fn export_checkpoint(checkpoint_path: &Path, dir: &Path) -> Result<BundleCon
     let dev = Device::Cpu;
     let (tensors, meta) = checkpoint::load(checkpoint_path, &dev)?;
     if meta.stage == Stage::Vae {
-        bail!(
-            "{} is still in the VAE stage: there is no DiT to export",
-            checkpoint_path.display()
+        // Still useful: `reel train --eval-model DIR --reconstruction` scores the VAE alone.
+        eprintln!(
+            "warning: {} is still in the VAE stage (step {}): the exported DiT is untrained",
+            checkpoint_path.display(),
+            meta.step
         );
     }
     let mut run = Run::new(&meta.config, &dev)?;

@@ -66,12 +66,8 @@ pub struct GenerateArgs {
     /// How images are fitted to the size: fill (crop), fit (letterbox) or pad.
     #[arg(long)]
     pub fit: Option<String>,
-    /// Start from these latents (safetensors, tensor "latents") instead of seeded noise.
-    #[arg(long)]
-    pub init_latents: Option<PathBuf>,
-    /// Write the latents after every step, the final frames and prompt embeddings (safetensors).
-    #[arg(long)]
-    pub dump_latents: Option<PathBuf>,
+    #[command(flatten)]
+    pub reproduce: Reproduce,
     /// Moderation policy file (JSON or TOML).
     #[arg(long)]
     pub policy: Option<PathBuf>,
@@ -194,9 +190,23 @@ pub fn run(args: GenerateArgs) -> Result<()> {
         &args.output,
         args.policy.as_ref(),
         args.quiet,
-        args.init_latents.clone(),
-        args.dump_latents.clone(),
+        args.reproduce.clone(),
     )
+}
+
+/// Hooks for checking Reel against a reference run made elsewhere (e.g. diffusers).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct Reproduce {
+    /// Start from these latents (safetensors, tensor "latents") instead of seeded noise.
+    #[arg(long)]
+    pub init_latents: Option<PathBuf>,
+    /// Use these prompt embeddings instead of the text encoder (safetensors: "prompt_embeds"
+    /// [2, S, D] as --dump-latents writes it, or [1, S, D] with "negative_prompt_embeds").
+    #[arg(long)]
+    pub prompt_embeds: Option<PathBuf>,
+    /// Write the latents after every step, the final frames and prompt embeddings (safetensors).
+    #[arg(long)]
+    pub dump_latents: Option<PathBuf>,
 }
 
 /// Runs a request through the engine with a progress bar and prints the summary line; every
@@ -206,8 +216,7 @@ pub fn run_request(
     output: &std::path::Path,
     policy: Option<&PathBuf>,
     quiet: bool,
-    init_latents: Option<PathBuf>,
-    dump_latents: Option<PathBuf>,
+    reproduce: Reproduce,
 ) -> Result<()> {
     let engine = engine(policy)?;
     let pb = progress_bar(quiet);
@@ -221,8 +230,9 @@ pub fn run_request(
         output,
         RunOptions {
             progress: Some(&mut on_step),
-            init_latents,
-            dump_latents,
+            init_latents: reproduce.init_latents,
+            prompt_embeds: reproduce.prompt_embeds,
+            dump_latents: reproduce.dump_latents,
             ..Default::default()
         },
     )?;

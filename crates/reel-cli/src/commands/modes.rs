@@ -57,7 +57,13 @@ fn base(prompt: &str, c: &Common) -> Result<Request> {
 
 /// Runs a mode's request (see `generate::run_request`).
 pub fn execute(request: &Request, c: &Common) -> Result<()> {
-    run_request(request, &c.output, c.policy.as_ref(), c.quiet, None, None)
+    run_request(
+        request,
+        &c.output,
+        c.policy.as_ref(),
+        c.quiet,
+        Default::default(),
+    )
 }
 
 #[derive(Args, Debug)]

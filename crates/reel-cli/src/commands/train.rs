@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 #[command(
     about = "Train the VAE, DiT and text encoder from a config file (see models/reel-toy.train.json)",
-    after_help = "Examples:\n  reel train --config models/reel-toy.train.json --out runs/toy\n  reel train --config models/reel-toy.train.json --out runs/toy --resume\n  reel train --export-checkpoint runs/toy/checkpoint.safetensors --out models/reel-toy\n  reel train --eval-model models/reel-toy --prompts 200 --json eval.json"
+    after_help = "Examples:\n  reel train --config models/reel-toy.train.json --out runs/toy\n  reel train --config models/reel-toy.train.json --out runs/toy --resume\n  reel train --export-checkpoint runs/toy/checkpoint.safetensors --out models/reel-toy\n  reel train --eval-model models/reel-toy --prompts 200 --json eval.json\n  reel train --eval-model models/reel-toy --reconstruction   # the VAE's ceiling"
 )]
 pub struct TrainArgs {
     /// Training config (JSON).
@@ -38,12 +38,27 @@ pub struct TrainArgs {
     pub guidance: Option<f64>,
     #[arg(long)]
     pub shift: Option<f64>,
+    /// With --eval-model: score the model's VAE on ground-truth clips (encode → decode), the
+    /// ceiling any DiT on top of it can reach.
+    #[arg(long)]
+    pub reconstruction: bool,
+    /// Worker threads for tensor maths (default: all cores). Runs are bit-reproducible for a
+    /// given thread count; the embedded model was trained with --threads 1.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// Hide the progress bar (log lines are still printed).
     #[arg(long)]
     pub no_progress: bool,
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
+    if let Some(n) = args.threads {
+        if n == 0 {
+            bail!("--threads must be at least 1");
+        }
+        // candle and rayon both read this; nothing has started a thread pool yet.
+        std::env::set_var("RAYON_NUM_THREADS", n.to_string());
+    }
     if let Some(model) = &args.eval_model {
         return eval(&args, model);
     }
@@ -88,7 +103,12 @@ fn eval(args: &TrainArgs, model: &std::path::Path) -> Result<()> {
     } else {
         indicatif::ProgressBar::new(args.prompts as u64)
     };
-    let report = reel_train::eval_model(&bundle, &opts, |done, _| pb.set_position(done as u64))?;
+    let progress = |done: usize, _| pb.set_position(done as u64);
+    let report = if args.reconstruction {
+        reel_train::eval_reconstruction(&bundle, &opts, progress)?
+    } else {
+        reel_train::eval_model(&bundle, &opts, progress)?
+    };
     pb.finish_and_clear();
     print!("{}", report.table());
     if let Some(path) = &args.json {

@@ -7,6 +7,8 @@
 //! name when they differ).
 
 pub mod keys;
+#[doc(hidden)]
+pub mod testkit;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

@@ -67,9 +67,10 @@ fn steps_on_a_fixed_batch_reduce_both_losses() -> Result<()> {
         run.tok.clone(),
         VarBuilder::from_varmap(&run.text_vars, DType::F32, &run.dev),
     )?;
+    let pools = crate::pool::LatentPools::at_step(&run.cfg, &fvae, 0)?;
     let mut losses = Vec::new();
     for _ in 0..12 {
-        losses.push(dit_step(&mut run, &fvae, &dit, &text, 0)?);
+        losses.push(dit_step(&mut run, &pools, &dit, &text, 0)?);
         run.step += 1;
     }
     assert!(
