@@ -11,5 +11,5 @@ pub mod windows;
 pub use model::{GuidanceBatching, VideoModel};
 pub use pipeline::{generate_window, GenerateOptions, Generation, Progress, SamplerSettings};
 pub use schedulers::SolverKind;
-pub use timeline::{Known, PromptSegment, Timeline};
+pub use timeline::{Known, KnownAt, LatentKeep, Mask, PromptSegment, Timeline};
 pub use windows::generate;

@@ -3,12 +3,17 @@
 //! Known frames are encoded once; pinned ones (strength 1) enter each step clean with timestep 0
 //! on their tokens (or re-noised to the current level, for models not trained that way); soft ones
 //! (strength < 1) set where sampling starts, as in video-to-video (WAN.md §6.3).
+//!
+//! A masked clip is known outside its mask only: those latent cells are written back at every
+//! step (RePaint-style, so the sampled region sees its surroundings at the current noise level),
+//! the cells under the mask are sampled, and in pixel space the clip's own pixels are put back
+//! outside the mask at the end.
 
 use crate::frames::{frames_to_tensor, tensor_to_frames};
 use crate::model::{GuidanceBatching, VideoModel};
 use crate::noise::gaussian;
 use crate::schedulers::{build_scheduler, scale_noise, strength_begin_index, SolverKind};
-use crate::timeline::{latent_frame_span, Timeline};
+use crate::timeline::{composite, latent_frame_span, LatentKeep, Timeline};
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
 use reel_media::Video;
@@ -58,13 +63,14 @@ pub struct Generation {
     pub prompt_embeds: Tensor,
 }
 
-/// Latent-space picture of a timeline: which latent frames are pinned and the encoded content.
+/// Latent-space picture of a timeline: which latent cells are kept and the encoded content.
 struct LatentPlan {
     /// Encoded hold-filled canvas `[1, C, T, h, w]` (normalised), if anything is known.
     known: Option<Tensor>,
-    /// Per latent frame: pinned (strength 1).
-    pinned: Vec<bool>,
-    /// Lowest strength below 1 among soft known frames, if any.
+    /// Latent cells that follow `known` at every step (whole pinned frames, and masked clips
+    /// outside their masks).
+    keep: LatentKeep,
+    /// Lowest strength below 1 among soft known frames (masked clips included), if any.
     soft_strength: Option<f32>,
 }
 
@@ -88,14 +94,12 @@ fn plan(model: &dyn VideoModel, tl: &Timeline, t_lat: usize, dev: &Device) -> Re
     let vae = model.vae();
     let tf = vae.config().temporal_compression();
     let known = tl.known_frames();
-    let mut pinned = vec![false; t_lat];
+    let keep = tl.latent_keep(t_lat, tf, vae.config().spatial_compression());
     let mut soft_strength: Option<f32> = None;
-    for (k, pin) in pinned.iter_mut().enumerate() {
+    for k in 0..t_lat {
         for i in latent_frame_span(k, tf) {
             if let Some(Some((_, s))) = known.get(i) {
-                if *s >= 1.0 {
-                    *pin = true;
-                } else if *s > 0.0 {
+                if *s < 1.0 && *s > 0.0 {
                     soft_strength = Some(soft_strength.map_or(*s, |m| m.min(*s)));
                 }
             }
@@ -104,7 +108,7 @@ fn plan(model: &dyn VideoModel, tl: &Timeline, t_lat: usize, dev: &Device) -> Re
     let Some(mut canvas) = tl.hold_filled_canvas() else {
         return Ok(LatentPlan {
             known: None,
-            pinned,
+            keep,
             soft_strength,
         });
     };
@@ -118,26 +122,33 @@ fn plan(model: &dyn VideoModel, tl: &Timeline, t_lat: usize, dev: &Device) -> Re
         .context("encoding the known frames")?;
     Ok(LatentPlan {
         known: Some(vae.normalize(&mu)?),
-        pinned,
+        keep,
         soft_strength,
     })
 }
 
-/// Replaces latent frames where `mask[k]` with `value`'s frames.
-fn write_frames(x: &Tensor, value: &Tensor, mask: &[bool]) -> Result<Tensor> {
-    if !mask.iter().any(|m| *m) {
-        return Ok(x.clone());
-    }
-    let parts = (0..mask.len())
-        .map(|k| {
-            if mask[k] {
-                value.narrow(2, k, 1)
-            } else {
-                x.narrow(2, k, 1)
+/// `[1, 1, T, h, w]` of 1.0 where `cell` holds, else 0.0 (broadcast over channels).
+fn cell_tensor(
+    keep: &LatentKeep,
+    cell: impl Fn(usize, usize, usize) -> bool,
+    dev: &Device,
+) -> Result<Tensor> {
+    let mut v = Vec::with_capacity(keep.keep.len());
+    for k in 0..keep.t {
+        for y in 0..keep.h {
+            for x in 0..keep.w {
+                v.push(if cell(k, y, x) { 1f32 } else { 0.0 });
             }
-        })
-        .collect::<candle_core::Result<Vec<_>>>()?;
-    Ok(Tensor::cat(&parts, 2)?)
+        }
+    }
+    Ok(Tensor::from_vec(v, (1, 1, keep.t, keep.h, keep.w), dev)?)
+}
+
+/// `value` where `mask` is 1, `x` where it is 0. With a 0/1 mask this is an exact copy of either
+/// side (x·0 + v·1 = v), so pinned latents stay bit-identical.
+fn write_cells(x: &Tensor, value: &Tensor, mask: &Tensor) -> Result<Tensor> {
+    let inv = (1.0 - mask)?;
+    Ok((x.broadcast_mul(&inv)? + value.broadcast_mul(mask)?)?)
 }
 
 /// One window: the whole timeline sampled at once (no sliding windows, no loop closing).
@@ -203,13 +214,43 @@ pub fn generate_window(
         scheduler.set_begin_index(begin);
         x = scale_noise(known, scheduler.sigmas()[begin], &noise)?;
     }
-    let pinned_any = plan.pinned.iter().any(|p| *p);
-    let per_token = pinned_any && model.conditioning() == Conditioning::TimestepZero;
     let [pt, ph, pw] = model.patch_size();
+    let (th, tw) = (shape[3] / ph, shape[4] / pw);
+    // A token whose latent cells are all kept can take timestep 0 and the clean latents, for
+    // models trained that way; a partly kept token stays at the current level, and its kept
+    // cells get the known latents re-noised to that level instead.
+    let token_zero: Vec<bool> = if model.conditioning() == Conditioning::TimestepZero {
+        (0..t_lat)
+            .flat_map(|k| (0..th * tw).map(move |tok| (k, tok / tw, tok % tw)))
+            .map(|(k, ty, tx)| {
+                (0..ph).all(|dy| (0..pw).all(|dx| plan.keep.get(k, ty * ph + dy, tx * pw + dx)))
+            })
+            .collect()
+    } else {
+        vec![false; t_lat * th * tw]
+    };
+    let per_token = token_zero.iter().any(|z| *z);
     if per_token && pt != 1 {
         bail!("frame conditioning needs a temporal patch size of 1, this model has {pt}");
     }
-    let tokens_per_frame = (shape[3] / ph) * (shape[4] / pw);
+    let keep_mask = if plan.keep.any() {
+        Some(cell_tensor(
+            &plan.keep,
+            |k, y, x| plan.keep.get(k, y, x),
+            &dev,
+        )?)
+    } else {
+        None
+    };
+    let clean_mask = if per_token {
+        Some(cell_tensor(
+            &plan.keep,
+            |k, y, x| token_zero[(k * th + y / ph) * tw + x / pw],
+            &dev,
+        )?)
+    } else {
+        None
+    };
 
     let total = scheduler.timesteps().len() - scheduler.step_index();
     let mut trace = Vec::new();
@@ -220,24 +261,20 @@ pub fn generate_window(
         let i = scheduler.step_index();
         let t = scheduler.timesteps()[i];
         let sigma = scheduler.sigmas()[i];
-        if let Some(known) = &plan.known {
-            let value = match model.conditioning() {
-                Conditioning::TimestepZero => known.clone(),
-                Conditioning::Renoise => scale_noise(known, sigma, &noise)?,
+        if let (Some(known), Some(keep)) = (&plan.known, &keep_mask) {
+            let renoised = scale_noise(known, sigma, &noise)?;
+            let value = match &clean_mask {
+                Some(clean) => write_cells(&renoised, known, clean)?,
+                None => renoised,
             };
-            x = write_frames(&x, &value, &plan.pinned)?;
+            x = write_cells(&x, &value, keep)?;
         }
         let timestep = if per_token {
-            let per_frame: Vec<f32> = plan
-                .pinned
+            let v: Vec<f32> = token_zero
                 .iter()
-                .map(|&p| if p { 0.0 } else { t as f32 })
+                .map(|&z| if z { 0.0 } else { t as f32 })
                 .collect();
-            let v: Vec<f32> = per_frame
-                .iter()
-                .flat_map(|&tv| std::iter::repeat_n(tv, tokens_per_frame))
-                .collect();
-            Tensor::from_vec(v, (1, t_lat * tokens_per_frame), &dev)?
+            Tensor::from_vec(v, (1, token_zero.len()), &dev)?
         } else {
             Tensor::new(&[t as f32], &dev)?
         };
@@ -266,8 +303,8 @@ pub fn generate_window(
             });
         }
     }
-    if let Some(known) = &plan.known {
-        x = write_frames(&x, known, &plan.pinned)?;
+    if let (Some(known), Some(keep)) = (&plan.known, &keep_mask) {
+        x = write_cells(&x, known, keep)?;
     }
 
     let mut frames = Vec::with_capacity(tl.frames);
@@ -278,12 +315,15 @@ pub fn generate_window(
         Ok(())
     })?;
     frames.truncate(tl.frames);
-    // Pinned frames are the user's own pixels: put them back exactly.
-    for (i, k) in tl.known_frames().into_iter().enumerate() {
-        if let Some((f, s)) = k {
-            if s >= 1.0 {
-                frames[i] = f.clone();
+    // Pinned frames are the user's own pixels: put them back exactly; masked ones outside
+    // their masks.
+    for (i, k) in tl.known_at().into_iter().enumerate() {
+        match k {
+            Some(k) if k.mask.is_some() => {
+                frames[i] = composite(k.frame, &frames[i], k.mask.expect("checked"));
             }
+            Some(k) if k.strength >= 1.0 => frames[i] = k.frame.clone(),
+            _ => {}
         }
     }
     Ok(Generation {

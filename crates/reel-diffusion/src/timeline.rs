@@ -1,17 +1,95 @@
 //! The `Timeline`: what every mode asks of the sampler. A length and frame rate, a prompt, and
 //! known frames placed at any positions with a strength. Text-to-video knows nothing; image-to-
-//! video knows frame 0; extend, stitch and keyframes know clips or frames elsewhere.
+//! video knows frame 0; extend, stitch and keyframes know clips or frames elsewhere; a masked
+//! clip (video-to-video edit of a region) is known outside its mask and generated inside.
 
 use anyhow::{bail, Result};
 use reel_media::Frame;
 
+/// Where a known clip may change, one grey value per pixel: 0 keeps the clip's pixel exactly,
+/// 255 generates it, values in between blend the two in the output (a soft edge, if the mask
+/// has one; a black-and-white mask gives a hard edge).
+pub type Mask = image::GrayImage;
+
 /// Frames placed on the timeline starting at `start`, each kept with `strength`
 /// (1 = exactly, 0 = ignored, in between = denoised from partway).
+///
+/// With a `mask` (one per frame), the frames are kept exactly where the mask is black and
+/// `strength` applies only where it is not: there sampling starts from the clip noised to level
+/// `1 − strength` (0 = generated from scratch, i.e. inpainting).
 #[derive(Clone, Debug)]
 pub struct Known {
     pub start: usize,
     pub frames: Vec<Frame>,
     pub strength: f32,
+    pub mask: Option<Vec<Mask>>,
+}
+
+/// The known frame that wins at one timeline position.
+#[derive(Clone, Copy, Debug)]
+pub struct KnownAt<'a> {
+    pub frame: &'a Frame,
+    pub strength: f32,
+    pub mask: Option<&'a Mask>,
+}
+
+/// Mask values this close to black or white count as black or white: JPEG and H.264 noise, and
+/// resampling ringing, would otherwise let a whole "black" region change.
+const MASK_SNAP: u8 = 8;
+
+/// A mask from an image: its luma, with near-black and near-white snapped to 0 and 255.
+pub fn mask_from_frame(f: &Frame) -> Mask {
+    Mask::from_fn(f.width(), f.height(), |x, y| {
+        let [r, g, b] = f.get_pixel(x, y).0;
+        // BT.601 luma, rounded.
+        let l = ((299 * r as u32 + 587 * g as u32 + 114 * b as u32 + 500) / 1000) as u8;
+        image::Luma([if l <= MASK_SNAP {
+            0
+        } else if l >= 255 - MASK_SNAP {
+            255
+        } else {
+            l
+        }])
+    })
+}
+
+/// The output pixel under `mask`: `known` where it is 0, `generated` where it is 255, the
+/// rounded linear blend in between.
+pub fn composite(known: &Frame, generated: &Frame, mask: &Mask) -> Frame {
+    Frame::from_fn(known.width(), known.height(), |x, y| {
+        let m = mask.get_pixel(x, y)[0] as u32;
+        let (k, g) = (known.get_pixel(x, y), generated.get_pixel(x, y));
+        image::Rgb(std::array::from_fn(|c| {
+            ((g[c] as u32 * m + k[c] as u32 * (255 - m) + 127) / 255) as u8
+        }))
+    })
+}
+
+/// Which latent cells follow the known content at every step (`true`) and which are sampled,
+/// for latent frames `t × h × w`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LatentKeep {
+    pub t: usize,
+    pub h: usize,
+    pub w: usize,
+    /// Row-major `[t][h][w]`.
+    pub keep: Vec<bool>,
+}
+
+impl LatentKeep {
+    pub fn get(&self, k: usize, y: usize, x: usize) -> bool {
+        self.keep[(k * self.h + y) * self.w + x]
+    }
+
+    /// Every cell of latent frame `k` is kept.
+    pub fn frame_kept(&self, k: usize) -> bool {
+        let n = self.h * self.w;
+        self.keep[k * n..(k + 1) * n].iter().all(|&b| b)
+    }
+
+    pub fn any(&self) -> bool {
+        self.keep.iter().any(|&b| b)
+    }
 }
 
 /// A prompt for frames `start..end` (storyboard shots).
@@ -126,22 +204,115 @@ impl Timeline {
             start,
             frames,
             strength,
+            mask: None,
         });
         Ok(self)
     }
 
-    /// Per pixel frame: the strongest known frame there, if any.
-    pub fn known_frames(&self) -> Vec<Option<(&Frame, f32)>> {
-        let mut out: Vec<Option<(&Frame, f32)>> = vec![None; self.frames];
+    /// Places known frames that may change only where `masks` are not black: one mask for all
+    /// frames or one per frame, at the timeline's size. `strength` (below 1) is how closely the
+    /// masked region follows the frames.
+    pub fn with_masked_known(
+        self,
+        start: usize,
+        frames: Vec<Frame>,
+        strength: f32,
+        masks: Vec<Mask>,
+    ) -> Result<Self> {
+        if strength >= 1.0 {
+            bail!(
+                "a masked clip needs a strength below 1, got {strength}: strength is how closely \
+                 the masked region follows the clip (an edit of strength s is clip strength 1 − s)"
+            );
+        }
+        let n = frames.len();
+        let masks = match masks.len() {
+            1 => vec![masks[0].clone(); n],
+            m if m == n => masks,
+            m => bail!("the clip at frame {start} has {n} frames but {m} masks (give 1 or {n})"),
+        };
+        for m in &masks {
+            if m.dimensions() != (self.width, self.height) {
+                bail!(
+                    "mask is {}x{} but the timeline is {}x{}",
+                    m.width(),
+                    m.height(),
+                    self.width,
+                    self.height
+                );
+            }
+        }
+        let mut tl = self.with_known(start, frames, strength)?;
+        tl.known.last_mut().expect("just placed").mask = Some(masks);
+        Ok(tl)
+    }
+
+    /// Per pixel frame: the strongest known frame there (the later one on a tie), if any.
+    pub fn known_at(&self) -> Vec<Option<KnownAt<'_>>> {
+        let mut out: Vec<Option<KnownAt>> = vec![None; self.frames];
         for k in &self.known {
             for (i, f) in k.frames.iter().enumerate() {
                 let slot = &mut out[k.start + i];
-                if slot.map_or(true, |(_, s)| k.strength >= s) {
-                    *slot = Some((f, k.strength));
+                if slot.map_or(true, |o| k.strength >= o.strength) {
+                    *slot = Some(KnownAt {
+                        frame: f,
+                        strength: k.strength,
+                        mask: k.mask.as_ref().map(|m| &m[i]),
+                    });
                 }
             }
         }
         out
+    }
+
+    /// Per pixel frame: the strongest known frame there, if any.
+    pub fn known_frames(&self) -> Vec<Option<(&Frame, f32)>> {
+        self.known_at()
+            .into_iter()
+            .map(|k| k.map(|k| (k.frame, k.strength)))
+            .collect()
+    }
+
+    /// The latent cells (`t_lat` frames of a VAE with temporal factor `tf` and spatial factor
+    /// `sf`) that follow the known content. A latent frame is pinned if any of its pixel frames
+    /// is a strength-1 known frame. A masked frame keeps a cell only if every pixel the cell
+    /// covers is black in every masked frame of the span: a latent cell is decoded into all of
+    /// those pixels at once, so if any of them may change the whole cell must be sampled (the
+    /// kept pixels around it are put back exactly in pixel space afterwards).
+    pub fn latent_keep(&self, t_lat: usize, tf: usize, sf: usize) -> LatentKeep {
+        let (h, w) = (
+            (self.height as usize).div_ceil(sf),
+            (self.width as usize).div_ceil(sf),
+        );
+        let known = self.known_at();
+        let mut keep = vec![false; t_lat * h * w];
+        for k in 0..t_lat {
+            let span: Vec<KnownAt> = latent_frame_span(k, tf)
+                .filter_map(|i| known.get(i).copied().flatten())
+                .collect();
+            let pinned = span.iter().any(|f| f.mask.is_none() && f.strength >= 1.0);
+            let masked: Vec<&Mask> = span.iter().filter_map(|f| f.mask).collect();
+            if !pinned && masked.is_empty() {
+                continue;
+            }
+            for y in 0..h {
+                for x in 0..w {
+                    let may_change = masked.iter().any(|m| {
+                        (y * sf..((y + 1) * sf).min(m.height() as usize)).any(|py| {
+                            (x * sf..((x + 1) * sf).min(m.width() as usize))
+                                .any(|px| m.get_pixel(px as u32, py as u32)[0] > 0)
+                        })
+                    });
+                    keep[(k * h + y) * w + x] = !may_change;
+                }
+            }
+        }
+        LatentKeep {
+            t: t_lat,
+            h,
+            w,
+            keep,
+        }
     }
 
     /// A full-length canvas in which unknown frames hold the nearest known frame (ties go to the

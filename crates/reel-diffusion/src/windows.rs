@@ -118,12 +118,21 @@ pub fn generate(
             tl.height,
         );
         wtl.negative_prompt = tl.negative_prompt.clone();
-        // The user's own known frames that fall in this window keep their strength.
+        // The user's own known frames that fall in this window keep their strength and mask.
         for k in &tl.known {
             for (i, f) in k.frames.iter().enumerate() {
                 let at = k.start + i;
                 if at >= plan.start && at < plan.end {
-                    wtl = wtl.with_known(at - plan.start, vec![f.clone()], k.strength)?;
+                    let frames = vec![f.clone()];
+                    wtl = match &k.mask {
+                        Some(m) => wtl.with_masked_known(
+                            at - plan.start,
+                            frames,
+                            k.strength,
+                            vec![m[i].clone()],
+                        )?,
+                        None => wtl.with_known(at - plan.start, frames, k.strength)?,
+                    };
                 }
             }
         }
