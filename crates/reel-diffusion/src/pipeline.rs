@@ -59,6 +59,9 @@ pub struct Generation {
     pub latents: Tensor,
     /// Latents after each step when requested.
     pub trace: Vec<Tensor>,
+    /// The VAE's output in [0, 1] before rounding to bytes, `[1, 3, F, H, W]`, when the trace
+    /// is requested (for comparing with a reference run's float frames).
+    pub decoded: Option<Tensor>,
     /// Prompt and negative-prompt embeddings `[2, S, D]`.
     pub prompt_embeds: Tensor,
 }
@@ -309,12 +312,22 @@ pub fn generate_window(
 
     let mut frames = Vec::with_capacity(tl.frames);
     let z = vae.denormalize(&x)?;
+    let mut decoded = Vec::new();
     // Two latent frames at a time keeps decoder memory independent of the video's length.
     vae.decode_stream(&z, 2, |chunk| {
         frames.extend(tensor_to_frames(&chunk)?);
+        if opts.record_trace {
+            decoded.push(((chunk / 2.0)? + 0.5)?.clamp(0f32, 1f32)?);
+        }
         Ok(())
     })?;
     frames.truncate(tl.frames);
+    let decoded = if decoded.is_empty() {
+        None
+    } else {
+        let all = Tensor::cat(&decoded, 2)?;
+        Some(all.narrow(2, 0, tl.frames.min(all.dim(2)?))?)
+    };
     // Pinned frames are the user's own pixels: put them back exactly; masked ones outside
     // their masks.
     for (i, k) in tl.known_at().into_iter().enumerate() {
@@ -330,6 +343,7 @@ pub fn generate_window(
         video: Video::new(frames, tl.fps)?,
         latents: x,
         trace,
+        decoded,
         prompt_embeds,
     })
 }

@@ -190,6 +190,7 @@ pub fn generate(
         video: Video::new(frames, tl.fps)?,
         latents: last.latents,
         trace: last.trace,
+        decoded: None,
         prompt_embeds: last.prompt_embeds,
     })
 }

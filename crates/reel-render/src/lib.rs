@@ -96,9 +96,8 @@ impl Engine {
                 dir.display()
             );
         }
-        let model: Arc<dyn VideoModel> = if dir.join(reel_models::bundle::CONFIG_FILE).is_file() {
-            Arc::new(Bundle::load(&dir, &self.device)?)
-        } else if dir.join("model_index.json").is_file()
+        // Wan first: an original-layout folder may also hold a `config.json` (the transformer's).
+        let model: Arc<dyn VideoModel> = if dir.join("model_index.json").is_file()
             || reel_models::wan::OriginalFiles::discover(&dir).is_ok()
         {
             Arc::new(reel_models::wan::WanModel::load(&dir, &self.device)?)
@@ -350,8 +349,15 @@ fn dump_latents(path: &Path, g: &reel_diffusion::Generation) -> Result<()> {
     }
     map.insert("latents".into(), g.latents.clone());
     map.insert("prompt_embeds".into(), g.prompt_embeds.clone());
-    let frames = reel_diffusion::frames::frames_to_tensor(&g.video.frames, &Device::Cpu)?;
-    map.insert("frames".into(), ((frames + 1.0)? / 2.0)?);
+    // The decoder's float output; the frames of a windowed run only exist as bytes.
+    let frames = match &g.decoded {
+        Some(d) => d.clone(),
+        None => {
+            let f = reel_diffusion::frames::frames_to_tensor(&g.video.frames, &Device::Cpu)?;
+            ((f + 1.0)? / 2.0)?
+        }
+    };
+    map.insert("frames".into(), frames);
     candle_core::safetensors::save(&map, path)
         .with_context(|| format!("cannot write {}", path.display()))
 }

@@ -23,7 +23,8 @@ pub struct GenerateArgs {
     /// What the video should not show.
     #[arg(long)]
     pub negative_prompt: Option<String>,
-    /// Model bundle directory (default: the embedded model in models/reel-toy, or $REEL_MODEL).
+    /// Model: a Reel bundle directory, a diffusers Wan folder (model_index.json), or a folder of
+    /// original-layout Wan files (default: the embedded model in models/reel-toy, or $REEL_MODEL).
     #[arg(long)]
     pub model: Option<String>,
     /// Number of frames (any count; the model works in groups of 4 plus one).

@@ -1,0 +1,166 @@
+//! `reel generate --model` on Wan weights as users have them on disk (built from the tiny parity
+//! fixtures), reproducing a diffusers reference run through the command line:
+//! `--init-latents` and `--prompt-embeds` in, `--dump-latents` out.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use candle_core::{Device, Tensor};
+use reel_models::wan::testkit::{self, OriginalTransformer};
+
+fn reel(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_reel"))
+        .args(args)
+        .output()
+        .expect("run reel")
+}
+
+fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+    assert_eq!(a.dims(), b.dims());
+    (a - b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
+}
+
+/// Runs the fixture's call through the CLI and compares the dump with the reference.
+fn reproduces_reference(model: &Path, work: &Path) {
+    let fx = testkit::fixture_tensors("pipeline_t2v").unwrap();
+    let init = work.join("init.safetensors");
+    let embeds = work.join("embeds.safetensors");
+    let dump = work.join("dump.safetensors");
+    testkit::save(
+        &init,
+        &[("latents".to_string(), fx["latents"].clone())].into(),
+    )
+    .unwrap();
+    testkit::save(
+        &embeds,
+        &[
+            ("prompt_embeds".to_string(), fx["prompt_embeds"].clone()),
+            (
+                "negative_prompt_embeds".to_string(),
+                fx["negative_prompt_embeds"].clone(),
+            ),
+        ]
+        .into(),
+    )
+    .unwrap();
+    let out_dir = work.join("frames/");
+    let out = reel(&[
+        "generate",
+        "given as embeddings",
+        "--model",
+        model.to_str().unwrap(),
+        "--size",
+        "32x32",
+        "--frames",
+        "5",
+        "--steps",
+        "2",
+        "--guidance",
+        "5",
+        "--shift",
+        "3",
+        "--solver",
+        "unipc",
+        "--init-latents",
+        init.to_str().unwrap(),
+        "--prompt-embeds",
+        embeds.to_str().unwrap(),
+        "--dump-latents",
+        dump.to_str().unwrap(),
+        "-o",
+        out_dir.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = candle_core::safetensors::load(&dump, &Device::Cpu).unwrap();
+    for i in 0..2 {
+        let d = max_abs_diff(
+            &got[&format!("step_{i:03}")],
+            &fx["latents_step"].get(i).unwrap(),
+        );
+        assert!(d < 2e-5, "latents after step {i}: max |diff| {d:e}");
+    }
+    // Dumped frames are f32 in [0, 1], [1, 3, F, H, W]; the reference is uint8 [1, F, H, W, 3].
+    let frames = got["frames"].permute((0, 2, 3, 4, 1)).unwrap();
+    let want = fx["frames_u8"].to_dtype(candle_core::DType::F32).unwrap();
+    let got_u8 = (frames * 255.0).unwrap().floor().unwrap();
+    let worst = max_abs_diff(&got_u8, &want);
+    assert!(worst <= 1.0, "frames differ by {worst} LSB");
+    let pngs = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "png")
+        })
+        .count();
+    assert_eq!(pngs, 5);
+}
+
+#[test]
+fn diffusers_folder_reproduces_the_reference_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("Wan-tiny-Diffusers");
+    testkit::diffusers_folder(&model, None).unwrap();
+    reproduces_reference(&model, dir.path());
+}
+
+#[test]
+fn original_files_reproduce_the_reference_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("wan-original");
+    testkit::original_folder(&model, OriginalTransformer::T2v, true, false).unwrap();
+    reproduces_reference(&model, dir.path());
+}
+
+#[test]
+fn a_broken_wan_folder_is_named_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("wan");
+    testkit::diffusers_folder(&model, None).unwrap();
+    std::fs::remove_file(model.join("vae/diffusion_pytorch_model.safetensors")).unwrap();
+    let out = reel(&[
+        "generate",
+        "a red ball",
+        "--model",
+        model.to_str().unwrap(),
+        "-o",
+        dir.path().join("x.mp4").to_str().unwrap(),
+        "-q",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("vae"), "{stderr}");
+
+    // An image-to-video model is refused with the reason, not sampled wrongly.
+    let i2v = dir.path().join("i2v");
+    testkit::original_folder(&i2v, OriginalTransformer::I2v, true, false).unwrap();
+    let out = reel(&[
+        "generate",
+        "a red ball",
+        "--model",
+        i2v.to_str().unwrap(),
+        "-o",
+        dir.path().join("y.mp4").to_str().unwrap(),
+        "-q",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("image-to-video"), "{stderr}");
+}
