@@ -4,7 +4,9 @@
 
 mod request;
 
-pub use request::{ClipAt, ClipInput, InputRecord, Request, Resolved, Shot, ShotRecord};
+pub use request::{
+    ClipAt, ClipInput, InputRecord, LoadedInput, MaskRecord, Request, Resolved, Shot, ShotRecord,
+};
 
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
@@ -175,6 +177,15 @@ impl Engine {
             for (&i, f) in made.iter().zip(part.frames) {
                 video.frames[i] = f;
             }
+            // Outside its mask a masked clip is the user's own pixels too: put them back.
+            for (i, k) in timeline.known_at().into_iter().enumerate() {
+                if let Some(k) = k {
+                    if let Some(mask) = k.mask {
+                        video.frames[i] =
+                            reel_diffusion::timeline::composite(k.frame, &video.frames[i], mask);
+                    }
+                }
+            }
         }
 
         reel_media::write_video(
@@ -226,12 +237,15 @@ impl Engine {
 }
 
 /// The request's inputs, shots and loop flag on a timeline (the one mechanism behind every mode).
-fn timeline_of(r: &Resolved, loaded: Vec<Vec<reel_media::Frame>>) -> Result<Timeline> {
+fn timeline_of(r: &Resolved, loaded: Vec<LoadedInput>) -> Result<Timeline> {
     let mut tl = Timeline::text_to_video(&r.prompt, r.frames, r.fps, r.width, r.height);
     tl.negative_prompt = r.negative_prompt.clone();
     tl.circular = r.circular;
-    for (input, frames) in r.inputs.iter().zip(loaded) {
-        tl = tl.with_known(input.position, frames, input.strength)?;
+    for (input, l) in r.inputs.iter().zip(loaded) {
+        tl = match l.mask {
+            Some(m) => tl.with_masked_known(input.position, l.frames, input.strength, m)?,
+            None => tl.with_known(input.position, l.frames, input.strength)?,
+        };
     }
     for s in &r.shots {
         tl = tl.with_segment(s.start, s.end, &s.prompt)?;

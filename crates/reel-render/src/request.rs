@@ -2,8 +2,9 @@
 //! recorded in each output's metadata and sidecar, so any output can be reproduced or remixed.
 
 use anyhow::{bail, Context, Result};
+use reel_diffusion::Mask;
 use reel_diffusion::VideoModel;
-use reel_media::{FitMode, Frame};
+use reel_media::{FitMode, Frame, Video};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -76,6 +77,10 @@ pub struct ClipInput {
     pub at: ClipAt,
     #[serde(default = "one")]
     pub strength: f32,
+    /// Where the clip may change: an image (all frames) or a video (per frame), white = may
+    /// change, black = kept exactly; `strength` then applies inside the mask only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask: Option<String>,
 }
 
 fn one() -> f32 {
@@ -110,6 +115,23 @@ pub struct InputRecord {
     /// Frames the input covers on the timeline (1 for an image).
     #[serde(default = "one_frame")]
     pub frames: usize,
+    /// The clip's space-time mask, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask: Option<MaskRecord>,
+}
+
+/// A mask file as recorded, with its hash like every other input.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct MaskRecord {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// An input's frames conformed to the output, and its masks (one per frame) if it has any.
+#[derive(Clone, Debug)]
+pub struct LoadedInput {
+    pub frames: Vec<Frame>,
+    pub mask: Option<Vec<Mask>>,
 }
 
 fn one_frame() -> usize {
@@ -165,7 +187,7 @@ pub fn sha256_file(path: &str) -> Result<String> {
 
 impl Request {
     /// Decides every value and loads the inputs, conformed to the output's size and frame rate.
-    pub fn resolve(&self, model: &dyn VideoModel) -> Result<(Resolved, Vec<Vec<Frame>>)> {
+    pub fn resolve(&self, model: &dyn VideoModel) -> Result<(Resolved, Vec<LoadedInput>)> {
         let d = &model.defaults();
         let m = model.size_multiple();
         let fit_name = self.fit.clone().unwrap_or_else(|| "fill".into());
@@ -249,7 +271,7 @@ impl Request {
 
         let mut inputs = Vec::new();
         let mut loaded = Vec::new();
-        for (c, f) in self.clips.iter().zip(clips) {
+        for ((c, f), src) in self.clips.iter().zip(clips).zip(&sources) {
             let position = match c.at {
                 ClipAt::Start => 0,
                 ClipAt::End => frames.checked_sub(f.len()).unwrap_or(usize::MAX),
@@ -262,6 +284,24 @@ impl Request {
                     f.len()
                 );
             }
+            let (mask, mask_record) = match &c.mask {
+                Some(m) => {
+                    if c.strength >= 1.0 {
+                        bail!(
+                            "input {} has a mask but strength 1: give the strength the masked \
+                             region follows the clip with, below 1 (an edit of strength s is 1 − s)",
+                            c.path
+                        );
+                    }
+                    let masks = load_mask(m, &c.path, src, f.len(), (width, height), fit, fps)?;
+                    let record = MaskRecord {
+                        path: m.clone(),
+                        sha256: sha256_file(m)?,
+                    };
+                    (Some(masks), Some(record))
+                }
+                None => (None, None),
+            };
             inputs.push(InputRecord {
                 role: if f.len() == 1 {
                     "image".into()
@@ -273,8 +313,9 @@ impl Request {
                 position,
                 strength: c.strength,
                 frames: f.len(),
+                mask: mask_record,
             });
-            loaded.push(f);
+            loaded.push(LoadedInput { frames: f, mask });
         }
         for (pos, path) in &self.keyframes {
             if *pos >= frames {
@@ -298,8 +339,12 @@ impl Request {
                 position: *pos,
                 strength: 1.0,
                 frames: 1,
+                mask: None,
             });
-            loaded.push(vec![image]);
+            loaded.push(LoadedInput {
+                frames: vec![image],
+                mask: None,
+            });
         }
         let mut shots = Vec::new();
         for sh in &self.shots {
@@ -350,6 +395,65 @@ impl Request {
     }
 }
 
+/// Reads a clip's mask and brings it to the clip's frames: an image (or one-frame video) serves
+/// every frame; a video is fitted like the clip and resampled to the output's frame rate, and
+/// must then have as many frames as the clip.
+fn load_mask(
+    path: &str,
+    clip_path: &str,
+    clip: &Video,
+    clip_frames: usize,
+    (width, height): (u32, u32),
+    fit: FitMode,
+    fps: f64,
+) -> Result<Vec<Mask>> {
+    let mut v = reel_media::read_video(Path::new(path))
+        .with_context(|| format!("cannot use mask {path}"))?;
+    // Fitting crops or letterboxes by aspect ratio: a mask of another shape would not line up
+    // with the clip's pixels.
+    let aspect = |w: u32, h: u32| w as f64 / h as f64;
+    let (ma, ca) = (
+        aspect(v.width(), v.height()),
+        aspect(clip.width(), clip.height()),
+    );
+    if (ma / ca - 1.0).abs() > 0.01 {
+        bail!(
+            "mask {path} is {}x{} but the clip {clip_path} is {}x{}: their shapes differ, so the \
+             mask would not line up with the clip",
+            v.width(),
+            v.height(),
+            clip.width(),
+            clip.height()
+        );
+    }
+    if v.len() == 1 {
+        let f = reel_media::resize_frame(&v.frames[0], width, height, fit)
+            .with_context(|| format!("cannot fit mask {path} to {width}x{height}"))?;
+        return Ok(vec![reel_diffusion::timeline::mask_from_frame(&f)]);
+    }
+    let given = v.len();
+    // A mask with exactly the clip's frames pairs with them one to one, whatever rate it says.
+    if given == clip.len() {
+        v.fps = clip.fps;
+    }
+    let conformed = reel_media::conform(&v, width, height, fit, Some(fps))
+        .with_context(|| format!("cannot fit mask {path} to {width}x{height}"))?;
+    if conformed.len() != clip_frames {
+        bail!(
+            "mask {path} has {given} frames at {} fps but the clip {clip_path} has {} frames at \
+             {} fps: give one image for all frames, or a video with one mask frame per clip frame",
+            v.fps,
+            clip.len(),
+            clip.fps
+        );
+    }
+    Ok(conformed
+        .frames
+        .iter()
+        .map(reel_diffusion::timeline::mask_from_frame)
+        .collect())
+}
+
 impl Resolved {
     /// The request that reproduces this output; inputs must still hold what they held.
     pub fn to_request(&self) -> Result<Request> {
@@ -357,6 +461,11 @@ impl Resolved {
             let now = sha256_file(&i.path)?;
             if now != i.sha256 {
                 bail!("input {} has changed since this output was made", i.path);
+            }
+            if let Some(m) = &i.mask {
+                if sha256_file(&m.path)? != m.sha256 {
+                    bail!("mask {} has changed since this output was made", m.path);
+                }
             }
         }
         let fps = self.fps;
@@ -395,6 +504,7 @@ impl Resolved {
                     path: i.path.clone(),
                     at: ClipAt::Frame(i.position),
                     strength: i.strength,
+                    mask: i.mask.as_ref().map(|m| m.path.clone()),
                 })
                 .collect(),
             new_seconds: None,

@@ -952,6 +952,7 @@ async fn video_job(
             } else {
                 1.0 - strength
             },
+            mask: None,
         }],
         new_seconds: extension,
         ..Default::default()

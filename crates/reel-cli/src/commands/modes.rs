@@ -108,6 +108,7 @@ pub fn extend(args: ExtendArgs) -> Result<()> {
             ClipAt::Start
         },
         strength: 1.0,
+        mask: None,
     }];
     req.new_seconds = Some(args.seconds);
     execute(&req, &args.common)
@@ -137,11 +138,13 @@ pub fn stitch(args: StitchArgs) -> Result<()> {
             path: args.first.clone(),
             at: ClipAt::Start,
             strength: 1.0,
+            mask: None,
         },
         ClipInput {
             path: args.second.clone(),
             at: ClipAt::End,
             strength: 1.0,
+            mask: None,
         },
     ];
     req.new_seconds = Some(args.seconds);
@@ -149,17 +152,28 @@ pub fn stitch(args: StitchArgs) -> Result<()> {
 }
 
 #[derive(Args, Debug)]
-#[command(
-    after_help = "Example:\n  reel edit in.mp4 --prompt \"a blue ball bounces between the walls on a black background\" --strength 0.3 -o blue.mp4"
-)]
+#[command(after_help = "Examples:
+  reel edit in.mp4 \"a blue ball bounces between the walls on a black background\" --strength 0.3 -o blue.mp4
+  reel edit in.mp4 \"a green square\" --mask left.png --strength 1 -o inpainted.mp4
+  reel edit in.mp4 --prompt \"a red ball\" --mask masks.mp4 --strength 0.6 -o restyled.mp4
+
+A mask is an image (one for all frames) or a video (one mask frame per input frame), fitted like
+the input: white may change, black stays exactly the input, grey blends the two (a soft edge).
+With a mask, --strength applies inside it only (1 = generate the masked region from scratch).")]
 pub struct EditArgs {
     pub input: String,
+    /// What the edited video shows (or give it with --prompt).
+    #[arg(value_name = "PROMPT")]
+    pub prompt_arg: Option<String>,
     /// What the edited video shows.
-    #[arg(long)]
-    pub prompt: String,
+    #[arg(long, conflicts_with = "prompt_arg")]
+    pub prompt: Option<String>,
     /// How much may change: 0 keeps the input, 1 ignores it.
     #[arg(long, default_value_t = 0.5)]
     pub strength: f32,
+    /// Where the video may change: an image or a video, white = change, black = keep.
+    #[arg(long)]
+    pub mask: Option<String>,
     #[command(flatten)]
     pub common: Common,
 }
@@ -168,11 +182,15 @@ pub fn edit(args: EditArgs) -> Result<()> {
     if !(0.0..=1.0).contains(&args.strength) {
         bail!("strength must be within [0, 1], got {}", args.strength);
     }
-    let mut req = base(&args.prompt, &args.common)?;
+    let Some(prompt) = args.prompt_arg.as_ref().or(args.prompt.as_ref()) else {
+        bail!("give the edit's prompt: reel edit IN \"PROMPT\" (or --prompt)");
+    };
+    let mut req = base(prompt, &args.common)?;
     req.clips = vec![ClipInput {
         path: args.input.clone(),
         at: ClipAt::Start,
         strength: 1.0 - args.strength,
+        mask: args.mask.clone(),
     }];
     execute(&req, &args.common)
 }
