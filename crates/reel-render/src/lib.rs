@@ -5,7 +5,8 @@
 mod request;
 
 pub use request::{
-    ClipAt, ClipInput, InputRecord, LoadedInput, MaskRecord, Request, Resolved, Shot, ShotRecord,
+    check_mask, ClipAt, ClipInput, InputRecord, LoadedInput, MaskRecord, Request, Resolved, Shot,
+    ShotRecord,
 };
 
 use anyhow::{bail, Context, Result};

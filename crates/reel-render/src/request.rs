@@ -395,6 +395,23 @@ impl Request {
     }
 }
 
+/// Checks before any generation that `mask` can serve the clip at `clip` (decodable, same shape,
+/// one image or one mask frame per clip frame), the way [`Request::resolve`] will use it.
+pub fn check_mask(mask: &str, clip: &str) -> Result<()> {
+    let v = reel_media::read_video(Path::new(clip))
+        .with_context(|| format!("cannot use input {clip}"))?;
+    load_mask(
+        mask,
+        clip,
+        &v,
+        v.len(),
+        (v.width(), v.height()),
+        FitMode::Fill,
+        v.fps,
+    )
+    .map(|_| ())
+}
+
 /// Reads a clip's mask and brings it to the clip's frames: an image (or one-frame video) serves
 /// every frame; a video is fitted like the clip and resampled to the output's frame rate, and
 /// must then have as many frames as the clip.

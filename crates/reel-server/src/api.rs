@@ -881,6 +881,48 @@ async fn source_video(s: &Shared, owner: &str, form: &Form, dir: &Path) -> ApiRe
     }
 }
 
+/// Stores an edit's uploaded mask next to the source and checks it fits the source (decodable,
+/// same shape, one image or one mask frame per source frame), so a bad mask is a 400 now rather
+/// than a failed job later.
+async fn store_mask(up: &Upload, dir: &Path, source: &Path) -> ApiResult<String> {
+    let ext = up
+        .filename
+        .as_deref()
+        .and_then(|f| Path::new(f).extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .filter(|e| {
+            matches!(
+                e.as_str(),
+                "png" | "jpg" | "jpeg" | "webp" | "gif" | "mp4" | "m4v" | "y4m"
+            )
+        })
+        .unwrap_or_else(|| "png".into());
+    let path = dir.join(format!("mask.{ext}"));
+    std::fs::write(&path, &up.bytes)
+        .map_err(|e| ApiError::internal(format!("cannot store the mask: {e}")))?;
+    let (m, src) = (
+        path.to_string_lossy().into_owned(),
+        source.to_string_lossy().into_owned(),
+    );
+    let checked = {
+        let (m, src) = (m.clone(), src.clone());
+        tokio::task::spawn_blocking(move || reel_render::check_mask(&m, &src))
+    }
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    // The server's own file names mean nothing to the caller: name the parts instead.
+    checked.map_err(|e| {
+        let msg = format!("{e:#}")
+            .replace(&format!("mask {m}"), "the mask")
+            .replace(&format!("the clip {src}"), "the video")
+            .replace(&m, "the mask")
+            .replace(&src, "the video");
+        ApiError::invalid("mask", msg)
+    })?;
+    Ok(m)
+}
+
 /// Edits and extensions: the source on the timeline (kept whole for extensions, partly renoised
 /// for edits), at the model's frame rate and a size mapped like create's.
 async fn video_job(
@@ -902,6 +944,23 @@ async fn video_job(
             }
         },
     };
+    if let Some(up) = form.files.get("mask") {
+        if extension.is_some() {
+            return Err(ApiError::invalid(
+                "mask",
+                "a mask applies to edits only; an extension keeps every source frame",
+            ));
+        }
+        if up.bytes.is_empty() {
+            return Err(ApiError::invalid("mask", "the uploaded mask is empty"));
+        }
+        if strength <= 0.0 {
+            return Err(ApiError::invalid(
+                "strength",
+                "with a mask, strength must be above 0 (it is how much the masked region changes)",
+            ));
+        }
+    }
     moderate(s, &prompt)?;
     check_capacity(s)?;
     let id = new_id();
@@ -910,6 +969,10 @@ async fn video_job(
     let fail = |e: ApiError| {
         let _ = std::fs::remove_dir_all(&dir);
         e
+    };
+    let mask = match form.files.get("mask") {
+        Some(up) => Some(store_mask(up, &dir, &src.path).await.map_err(fail)?),
+        None => None,
     };
     let model = form
         .text("model")
@@ -952,7 +1015,7 @@ async fn video_job(
             } else {
                 1.0 - strength
             },
-            mask: None,
+            mask,
         }],
         new_seconds: extension,
         ..Default::default()
