@@ -253,7 +253,7 @@ impl Timeline {
         for k in &self.known {
             for (i, f) in k.frames.iter().enumerate() {
                 let slot = &mut out[k.start + i];
-                if slot.map_or(true, |o| k.strength >= o.strength) {
+                if slot.is_none_or(|o| k.strength >= o.strength) {
                     *slot = Some(KnownAt {
                         frame: f,
                         strength: k.strength,

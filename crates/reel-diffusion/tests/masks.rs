@@ -134,7 +134,11 @@ fn latent_mask_downsampling_closed_form() {
     for k in 0..3 {
         for y in 0..2 {
             for x in 0..4 {
-                assert_eq!(keep.get(k, y, x), !(k == 1 && y == 1 && x == 1), "{k} {y} {x}");
+                assert_eq!(
+                    keep.get(k, y, x),
+                    !(k == 1 && y == 1 && x == 1),
+                    "{k} {y} {x}"
+                );
             }
         }
     }
@@ -188,7 +192,7 @@ fn mask_values_snap_and_composite_blends() {
 fn bad_masks_are_refused() {
     let tl = Timeline::text_to_video("x", 5, 8.0, 32, 16);
     let frames = clip(5, 32, 16);
-    let err = |r: anyhow::Result<Timeline>| r.err().expect("must fail").to_string();
+    let err = |r: anyhow::Result<Timeline>| r.expect_err("must fail").to_string();
     let e = err(tl
         .clone()
         .with_masked_known(0, frames.clone(), 0.5, vec![Mask::new(16, 16)]));
