@@ -182,6 +182,9 @@ pub fn edit(args: EditArgs) -> Result<()> {
     if !(0.0..=1.0).contains(&args.strength) {
         bail!("strength must be within [0, 1], got {}", args.strength);
     }
+    if args.mask.is_some() && args.strength <= 0.0 {
+        bail!("with --mask, --strength must be above 0 (it is how much the masked region changes)");
+    }
     let Some(prompt) = args.prompt_arg.as_ref().or(args.prompt.as_ref()) else {
         bail!("give the edit's prompt: reel edit IN \"PROMPT\" (or --prompt)");
     };
