@@ -70,6 +70,7 @@ def main():
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--dtype", help=argparse.SUPPRESS)
     ap.add_argument("--repeat", type=int, default=1, help="runs per case; the best is kept")
+    ap.add_argument("--cases", default="dit,vae", help="comma-separated: dit, vae")
     a = ap.parse_args()
     if a.case:
         return run_diffusers(a.case, a.dtype)
@@ -77,7 +78,7 @@ def main():
         sys.exit(f"{REEL} is missing: cargo build --release -p reel-models --example wan_reference_bench")
     import torch, diffusers
     rows = []
-    for case in ["dit", "vae"]:
+    for case in a.cases.split(","):
         runs = {}
         for name, cmd in [
             ("diffusers bf16", [sys.executable, __file__, "--case", case, "--dtype", "bf16"]),

@@ -16,17 +16,7 @@ fn reel(args: &[&str]) -> Output {
 }
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    assert_eq!(a.dims(), b.dims());
-    (a - b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap()
+    reel_models::ops::max_abs_diff(a, b).unwrap()
 }
 
 /// Runs the fixture's call through the CLI and compares the dump with the reference.

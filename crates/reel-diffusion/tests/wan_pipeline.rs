@@ -13,17 +13,7 @@ use reel_models::wan::testkit::{self, OriginalTransformer};
 use reel_models::wan::WanModel;
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    assert_eq!(a.dims(), b.dims(), "shape mismatch");
-    a.sub(b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap()
+    reel_models::ops::max_abs_diff(a, b).unwrap()
 }
 
 /// Samples the fixture call with Reel and checks every step and the frames.

@@ -84,6 +84,14 @@ pub fn to_f32(x: &Tensor) -> Result<Tensor> {
     }
 }
 
+/// Largest absolute element-wise difference: how parity tests compare with a reference.
+pub fn max_abs_diff(a: &Tensor, b: &Tensor) -> Result<f32> {
+    if a.dims() != b.dims() {
+        candle_core::bail!("shape mismatch: {:?} vs {:?}", a.dims(), b.dims());
+    }
+    a.sub(b)?.abs()?.flatten_all()?.max(0)?.to_scalar::<f32>()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,17 +21,7 @@ fn manifest(name: &str) -> serde_json::Value {
 }
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    assert_eq!(a.dims(), b.dims(), "shape mismatch");
-    a.sub(b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap()
+    reel_models::ops::max_abs_diff(a, b).unwrap()
 }
 
 fn io() -> std::collections::HashMap<String, Tensor> {

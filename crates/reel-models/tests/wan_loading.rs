@@ -23,17 +23,7 @@ fn write_json(path: &Path, v: &Value) {
 }
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    assert_eq!(a.dims(), b.dims());
-    a.sub(b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap()
+    reel_models::ops::max_abs_diff(a, b).unwrap()
 }
 
 fn diffusers_folder(dir: &Path, skip: Option<&str>) {
