@@ -1,43 +1,11 @@
 //! `reel edit --mask`: the masked region is regenerated, everything else is the input exactly,
 //! the mask is recorded for remix, and bad masks are clear errors. On a random tiny bundle.
 
+mod common;
+use common::{fails, frames, ok, p, reel, setup};
+
 use reel_media::{Video, WriteOptions};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn reel(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_reel"))
-        .args(args)
-        .output()
-        .expect("run reel")
-}
-
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "reel failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn fails(out: &Output, needles: &[&str]) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && !stderr.contains("panicked"),
-        "{stderr}"
-    );
-    for n in needles {
-        assert!(stderr.contains(n), "{n:?} not in {stderr}");
-    }
-}
-
-fn p(dir: &Path, name: &str) -> String {
-    dir.join(name).to_str().unwrap().to_string()
-}
-
-fn frames(path: &str) -> Vec<image::RgbImage> {
-    reel_media::read_video(Path::new(path)).unwrap().frames
-}
 
 /// White left of `edge`, black from it on.
 fn left_mask(w: u32, h: u32, edge: u32) -> image::RgbImage {
@@ -57,29 +25,6 @@ fn half(f: &image::RgbImage, right: bool) -> Vec<u8> {
         }
     }
     v
-}
-
-/// A random tiny model and a 9-frame lossless 32×32 source clip made by it.
-fn setup(dir: &Path) -> (String, String) {
-    let model = p(dir, "tiny");
-    ok(&reel(&["init-model", "--preset", "tiny", "--out", &model]));
-    let src = p(dir, "src/");
-    ok(&reel(&[
-        "generate",
-        "a red ball moves right",
-        "--model",
-        &model,
-        "--frames",
-        "9",
-        "--size",
-        "32x32",
-        "--steps",
-        "2",
-        "-q",
-        "-o",
-        &src,
-    ]));
-    (model, src)
 }
 
 fn assert_left_edited(out: &[image::RgbImage], src: &[image::RgbImage]) {

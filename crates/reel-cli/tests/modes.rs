@@ -2,63 +2,10 @@
 //! mechanics (inputs kept exactly, lengths, recorded requests); quality is measured on the
 //! embedded model.
 
+mod common;
+use common::{fails, frames, ok, p, reel, setup};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn reel(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_reel"))
-        .args(args)
-        .output()
-        .expect("run reel")
-}
-
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "reel failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn fails(out: &Output, needle: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && !stderr.contains("panicked"),
-        "{stderr}"
-    );
-    assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
-}
-
-fn p(dir: &Path, name: &str) -> String {
-    dir.join(name).to_str().unwrap().to_string()
-}
-
-/// A random tiny model and a 9-frame lossless source clip made by it.
-fn setup(dir: &Path) -> (String, String) {
-    let model = p(dir, "tiny");
-    ok(&reel(&["init-model", "--preset", "tiny", "--out", &model]));
-    let src = p(dir, "src/");
-    ok(&reel(&[
-        "generate",
-        "a red ball moves right",
-        "--model",
-        &model,
-        "--frames",
-        "9",
-        "--size",
-        "32x32",
-        "--steps",
-        "2",
-        "-q",
-        "-o",
-        &src,
-    ]));
-    (model, src)
-}
-
-fn frames(path: &str) -> Vec<image::RgbImage> {
-    reel_media::read_video(Path::new(path)).unwrap().frames
-}
 
 #[test]
 fn extend_forward_and_backward_keep_the_original_frames() {
@@ -249,7 +196,7 @@ fn bad_mode_inputs_are_clear_errors() {
             "-o",
             &out,
         ]),
-        "junk.mp4",
+        &["junk.mp4"],
     );
     let key = p(dir.path(), "k.png");
     frames(&src)[0].save(&key).unwrap();
@@ -266,7 +213,7 @@ fn bad_mode_inputs_are_clear_errors() {
             "-o",
             &out,
         ]),
-        "outside",
+        &["outside"],
     );
     fails(
         &reel(&[
@@ -283,7 +230,7 @@ fn bad_mode_inputs_are_clear_errors() {
             "-o",
             &out,
         ]),
-        "overlap",
+        &["overlap"],
     );
     fails(
         &reel(&[
@@ -298,19 +245,19 @@ fn bad_mode_inputs_are_clear_errors() {
             "-o",
             &out,
         ]),
-        "strength",
+        &["strength"],
     );
     fails(
         &reel(&[
             "generate", "x", "--model", &model, "--frames", "6", "--loop", "-o", &out,
         ]),
-        "loop",
+        &["loop"],
     );
     fails(
         &reel(&[
             "generate", "x", "--model", &model, "--image", &key, "--size", "16x16", "--fit", "pad",
             "-o", &out,
         ]),
-        "k.png",
+        &["k.png"],
     );
 }
