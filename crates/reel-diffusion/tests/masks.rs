@@ -1,28 +1,13 @@
 //! Space-time masks on known clips: the kept region is the input exactly, the masked region is
 //! generated, on a random-initialised tiny bundle (VAE ×4 in time, ×8 in space; 2×2 patches).
 
-use candle_core::Device;
+mod common;
+use common::{settings, tiny_bundle};
+
 use reel_diffusion::timeline::{composite, mask_from_frame};
-use reel_diffusion::{generate, GenerateOptions, Mask, SamplerSettings, SolverKind, Timeline};
+use reel_diffusion::{generate, GenerateOptions, Mask, Timeline};
 use reel_media::Frame;
-use reel_models::bundle::{init_random_bundle, Bundle, Conditioning};
-
-fn tiny_bundle() -> (tempfile::TempDir, Bundle) {
-    let dir = tempfile::tempdir().unwrap();
-    init_random_bundle("tiny", 5, dir.path()).unwrap();
-    let b = Bundle::load(dir.path(), &Device::Cpu).unwrap();
-    (dir, b)
-}
-
-fn settings(seed: u64) -> SamplerSettings {
-    SamplerSettings {
-        steps: 3,
-        guidance: 3.0,
-        shift: 3.0,
-        solver: SolverKind::UniPc,
-        seed,
-    }
-}
+use reel_models::bundle::{Bundle, Conditioning};
 
 /// A moving gradient, different in every frame.
 fn clip(n: usize, w: u32, h: u32) -> Vec<Frame> {

@@ -1,27 +1,12 @@
 //! End-to-end sampling on a random-initialised tiny bundle.
 
+mod common;
+use common::{settings, tiny_bundle};
+
 use candle_core::{Device, Tensor};
 use reel_diffusion::pipeline::{guide, latent_frames_for};
-use reel_diffusion::{generate, GenerateOptions, SamplerSettings, SolverKind, Timeline};
+use reel_diffusion::{generate, GenerateOptions, Timeline};
 use reel_media::Frame;
-use reel_models::bundle::{init_random_bundle, Bundle};
-
-fn tiny_bundle() -> (tempfile::TempDir, Bundle) {
-    let dir = tempfile::tempdir().unwrap();
-    init_random_bundle("tiny", 5, dir.path()).unwrap();
-    let b = Bundle::load(dir.path(), &Device::Cpu).unwrap();
-    (dir, b)
-}
-
-fn settings(seed: u64) -> SamplerSettings {
-    SamplerSettings {
-        steps: 3,
-        guidance: 3.0,
-        shift: 3.0,
-        solver: SolverKind::UniPc,
-        seed,
-    }
-}
 
 fn bytes(v: &reel_media::Video) -> Vec<u8> {
     v.frames.iter().flat_map(|f| f.as_raw().clone()).collect()
