@@ -602,6 +602,219 @@ def make_umt5(out_dir):
     )
 
 
+
+# ---------------------------------------------------------------------------------------------------------
+# CLIP vision tower (WAN.md §1.4) and the image-conditioned pipelines (§6.2)
+# ---------------------------------------------------------------------------------------------------------
+
+# A tiny CLIPVisionModel: 24² input, 8² patches -> 9 patch tokens + class token; width 20 = I2V_CONFIG
+# image_dim. quick_gelu is CLIPVisionConfig's default (ViT-H/14 as Wan ships it uses "gelu").
+CLIP_CONFIG = dict(
+    hidden_size=20,
+    intermediate_size=40,
+    num_hidden_layers=3,
+    num_attention_heads=2,
+    image_size=24,
+    patch_size=8,
+    projection_dim=16,
+    hidden_act="quick_gelu",
+    layer_norm_eps=1e-5,
+)
+CLIP_PROCESSOR = dict(size={"shortest_edge": 24}, crop_size={"height": 24, "width": 24})
+
+
+def tiny_clip(seed=51):
+    from transformers import CLIPVisionConfig, CLIPVisionModel
+
+    torch.manual_seed(seed)
+    return randomize(CLIPVisionModel(CLIPVisionConfig(**CLIP_CONFIG)), seed).eval()
+
+
+def clip_processor():
+    # Without torchvision (as in the reference venv) transformers 5 runs CLIPImageProcessor's PIL path:
+    # PIL bicubic resize of the uint8 image, centre crop, rescale, normalise (what transformers 4 did too).
+    try:
+        from transformers import CLIPImageProcessorPil as Proc
+    except ImportError:
+        from transformers import CLIPImageProcessor as Proc
+    return Proc(**CLIP_PROCESSOR)
+
+
+def random_image(seed, w, h):
+    from PIL import Image
+
+    g = torch.Generator().manual_seed(seed)
+    # Smooth colour ramps plus noise, so resampling has structure to get right.
+    yy, xx = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
+    base = torch.stack([xx * 255.0 / max(w - 1, 1), yy * 255.0 / max(h - 1, 1), (xx + yy) * 127.0 / max(w + h - 2, 1)], -1)
+    px = (base + 60 * torch.randn(h, w, 3, generator=g)).clamp(0, 255).round().to(torch.uint8)
+    return Image.fromarray(px.numpy()), px
+
+
+def make_clip(out_dir):
+    model = tiny_clip()
+    proc = clip_processor()
+    sd = state_dict_f32(model)
+    # Published checkpoints (and transformers 4) name the tower's tensors `vision_model.*`.
+    weights = {"vision_model." + k: v for k, v in sd.items()}
+    write_fixture(
+        out_dir,
+        "clip_weights",
+        weights,
+        {
+            "description": "tiny CLIPVisionModel weights (transformers), keys with the `vision_model.` prefix as "
+            "published image_encoder/model.safetensors files have them",
+            "config": dict(CLIP_CONFIG, model_type="clip_vision_model", architectures=["CLIPVisionModel"]),
+            "preprocessor": proc.to_dict(),
+        },
+    )
+    image, px = random_image(52, 37, 29)  # not square, not the model size: resize + centre crop run
+    pixel_values = proc(images=image, return_tensors="pt")["pixel_values"]
+    with torch.no_grad():
+        out = model(pixel_values=pixel_values, output_hidden_states=True)
+    write_fixture(
+        out_dir,
+        "clip_io",
+        {
+            "image_u8": px,
+            "pixel_values": pixel_values,
+            "penultimate": out.hidden_states[-2],
+            "last_hidden_state": out.last_hidden_state,
+        },
+        {
+            "description": "image_u8 [H=29, W=37, 3] -> the image processor -> pixel_values [1,3,24,24] -> "
+            "CLIPVisionModel(output_hidden_states=True): penultimate = hidden_states[-2] (what Wan I2V uses), "
+            "last_hidden_state (no post-LN).",
+            "processor": type(proc).__name__,
+        },
+    )
+
+
+def i2v_pipeline(transformer):
+    from diffusers import WanImageToVideoPipeline
+
+    pipe = WanImageToVideoPipeline(
+        tokenizer=None,
+        text_encoder=None,
+        image_encoder=tiny_clip(),
+        image_processor=clip_processor(),
+        transformer=transformer,
+        vae=wan_vae(31),
+        scheduler=unipc(3.0),
+    )
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def run_image_pipeline(pipe, out_dir, name, images, description, extra_tensors, extra_manifest):
+    g = torch.Generator().manual_seed(61)
+    # The I2V attention takes the last 512 context rows as text: short embeddings padded with zeros.
+    prompt_embeds = torch.randn(1, 8, 24, generator=g)
+    prompt_embeds[:, 5:] = 0.0
+    negative_prompt_embeds = torch.randn(1, 8, 24, generator=g)
+    negative_prompt_embeds[:, 1:] = 0.0
+    pad = lambda e: torch.cat([e, torch.zeros(1, 512 - e.shape[1], e.shape[2])], dim=1)
+    latents = torch.randn(1, 16, 2, 4, 4, generator=g)
+    kw = dict(
+        prompt_embeds=pad(prompt_embeds),
+        negative_prompt_embeds=pad(negative_prompt_embeds),
+        height=32,
+        width=32,
+        num_frames=5,
+        num_inference_steps=2,
+        guidance_scale=5.0,
+    )
+    kw["image"] = images[0][0]
+    if len(images) > 1:
+        kw["last_image"] = images[1][0]
+    steps_x = []
+
+    def on_step(p, i, t, cb):
+        steps_x.append(cb["latents"].clone())
+        return {}
+
+    with torch.no_grad():
+        embeds = pipe.encode_image([im for im, _ in images] if len(images) > 1 else images[0][0], "cpu")
+        final_latents = pipe(
+            output_type="latent", callback_on_step_end=on_step, latents=latents.clone(), **kw
+        ).frames
+        frames = pipe(output_type="np", latents=latents.clone(), **kw).frames
+    frames_u8 = torch.from_numpy((np.asarray(frames) * 255).astype(np.uint8))
+    tensors = {
+        "prompt_embeds": prompt_embeds,
+        "negative_prompt_embeds": negative_prompt_embeds,
+        "latents": latents,
+        "image_embeds": embeds,
+        "latents_step": torch.stack(steps_x),
+        "final_latents": final_latents,
+        "frames_u8": frames_u8,
+    }
+    for i, (_, px) in enumerate(images):
+        tensors[["first_image_u8", "last_image_u8"][i]] = px
+    tensors.update(extra_tensors)
+    write_fixture(
+        out_dir,
+        name,
+        tensors,
+        dict(
+            {
+                "description": description,
+                "vae_config": VAE_CONFIG,
+                "clip_config": CLIP_CONFIG,
+                "scheduler": "UniPC flow, shift 3.0 (schedulers.json unipc_config)",
+                "call": {k: v for k, v in kw.items() if isinstance(v, (int, float, str))},
+            },
+            **extra_manifest,
+        ),
+    )
+
+
+def make_pipeline_i2v(out_dir):
+    first = random_image(62, 32, 32)
+    run_image_pipeline(
+        i2v_pipeline(wan_transformer(I2V_CONFIG, seed=21)),  # = transformer_i2v_original_weights
+        out_dir,
+        "pipeline_i2v",
+        [first],
+        "WanImageToVideoPipeline (Wan2.1 I2V), 2 UniPC steps (flow_shift 3), guidance 5.0, 5 frames 32x32, "
+        "image = first_image_u8 [32,32,3] (PIL), from the given initial latents [1,16,2,4,4] and prompt "
+        "embeddings (padded with zero rows to 512 before the call), using transformer_i2v_original_weights, "
+        "vae_weights and clip_weights (+ its processor). image_embeds = pipe.encode_image(image) "
+        "(CLIP hidden_states[-2]); latents_step[i] = latents after step i; frames_u8 = (output_type 'np' "
+        "frames [1,F,H,W,3] * 255).astype(uint8).",
+        {},
+        {"transformer_config": I2V_CONFIG},
+    )
+
+
+FLF2V_CONFIG = dict(I2V_CONFIG, pos_embed_seq_len=2 * 10)  # two images of 10 CLIP tokens
+
+
+def make_pipeline_flf2v(out_dir):
+    from diffusers import WanTransformer3DModel
+
+    # The I2V fixture transformer plus a seeded image position table (the only FLF2V-specific tensor).
+    i2v = wan_transformer(I2V_CONFIG, seed=21)
+    model = WanTransformer3DModel(**FLF2V_CONFIG).eval()
+    missing, unexpected = model.load_state_dict(i2v.state_dict(), strict=False)
+    assert missing == ["condition_embedder.image_embedder.pos_embed"] and not unexpected, (missing, unexpected)
+    g = torch.Generator().manual_seed(63)
+    pos = 0.1 * torch.randn(1, FLF2V_CONFIG["pos_embed_seq_len"], 20, generator=g)
+    with torch.no_grad():
+        model.condition_embedder.image_embedder.pos_embed.copy_(pos)
+    run_image_pipeline(
+        i2v_pipeline(model),
+        out_dir,
+        "pipeline_flf2v",
+        [random_image(62, 32, 32), random_image(64, 32, 32)],
+        "WanImageToVideoPipeline with last_image (Wan2.1 FLF2V), otherwise as pipeline_i2v; the transformer is "
+        "transformer_i2v_original_weights plus pos_embed (original key img_emb.emb_pos) [1,20,20]; "
+        "image_embeds = pipe.encode_image([first, last]) [2,10,20].",
+        {"pos_embed": pos},
+        {"transformer_config": FLF2V_CONFIG},
+    )
+
+
 # ---------------------------------------------------------------------------------------------------------
 
 SECTIONS = {
@@ -611,6 +824,9 @@ SECTIONS = {
     "vae": make_vae,
     "pipeline": make_pipeline,
     "umt5": make_umt5,
+    "clip": make_clip,
+    "pipeline_i2v": make_pipeline_i2v,
+    "pipeline_flf2v": make_pipeline_flf2v,
 }
 
 

@@ -3,6 +3,7 @@
 //! Model files follow candle-transformers' shape: a `Config`, `new(cfg, vb)`, `forward`.
 
 pub mod bundle;
+pub mod clip;
 pub mod conv3d;
 pub mod dit;
 pub mod init;
