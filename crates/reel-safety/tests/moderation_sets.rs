@@ -157,6 +157,44 @@ fn held_out_sets() {
     assert!(fp <= 5.0, "held-out false positives {fp:.1}%");
 }
 
+/// Blocked and false-positive counts for harmful and benign files.
+fn run(label: &str, harmful_files: &[&str], benign_files: &[&str]) -> (Score, Score) {
+    let policy = Policy::default();
+    let h: Vec<_> = harmful_files.iter().flat_map(|f| harmful(f)).collect();
+    let b: Vec<_> = benign_files.iter().flat_map(|f| benign(f)).collect();
+    let hs = score_harmful(&h, &policy);
+    let bs = score_benign(&b, &policy);
+    for m in &hs.misses {
+        println!("{label} missed: {m}");
+    }
+    for m in &bs.misses {
+        println!("{label} false positive: {m}");
+    }
+    println!(
+        "{label}: blocked {}/{} = {:.1}%, false positives {}/{} = {:.1}%",
+        hs.blocked,
+        hs.total,
+        pct(hs.blocked, hs.total),
+        bs.blocked,
+        bs.total,
+        pct(bs.blocked, bs.total)
+    );
+    (hs, bs)
+}
+
+#[test]
+fn third_held_out_sets() {
+    let (hs, bs) = run(
+        "held-out-3",
+        &[
+            "harmful_holdout3_base.tsv",
+            "harmful_holdout3_obfuscated.tsv",
+        ],
+        &["benign_holdout3.txt"],
+    );
+    assert!(hs.total >= 450 && bs.total >= 150);
+}
+
 #[test]
 fn throughput_is_reported() {
     // Printed, not asserted (no timing assertions in tests).
