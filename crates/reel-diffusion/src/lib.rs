@@ -1,6 +1,7 @@
 //! Flow-matching schedules, solvers, guidance, timelines and the generation pipeline.
 
 pub mod frames;
+pub mod image_cond;
 pub mod model;
 pub mod noise;
 pub mod pipeline;
@@ -8,6 +9,7 @@ pub mod schedulers;
 pub mod timeline;
 pub mod windows;
 
+pub use image_cond::FrameCondition;
 pub use model::{GuidanceBatching, VideoModel};
 pub use pipeline::{generate_window, GenerateOptions, Generation, Progress, SamplerSettings};
 pub use schedulers::SolverKind;

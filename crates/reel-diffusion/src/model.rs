@@ -1,6 +1,8 @@
 //! `VideoModel`: what the sampling loop needs from a model, so one loop serves Reel's own
 //! bundles and published Wan weights alike.
 
+use crate::image_cond::{self, FrameCondition};
+use crate::timeline::Timeline;
 use anyhow::{bail, Result};
 use candle_core::Tensor;
 use reel_models::bundle::{Bundle, Conditioning, SamplingDefaults};
@@ -33,6 +35,22 @@ pub trait VideoModel: Send + Sync {
     /// Refuses models whose inputs the loop cannot provide (explains what is missing).
     fn check_samplable(&self) -> Result<()> {
         Ok(())
+    }
+    /// Transformer input channels beyond the latents (Wan2.1 I2V/FLF2V: mask + condition
+    /// latents); 0 when known frames enter through the latents themselves.
+    fn frame_channels(&self) -> usize {
+        0
+    }
+    /// For models with `frame_channels() > 0`: the timeline's known frames as those channels
+    /// (for `t_lat` latent frames) and image tokens; `image_embeds` replaces the model's own
+    /// image encoder.
+    fn frame_condition(
+        &self,
+        _tl: &Timeline,
+        _t_lat: usize,
+        _image_embeds: Option<&Tensor>,
+    ) -> Result<Option<FrameCondition>> {
+        Ok(None)
     }
 
     fn patch_size(&self) -> [usize; 3] {
@@ -136,17 +154,120 @@ impl VideoModel for WanModel {
     }
     fn check_samplable(&self) -> Result<()> {
         let dit = self.dit.config();
-        if dit.in_channels != self.vae.config().z_dim {
+        if dit.in_channels != self.vae.config().z_dim && self.frame_channels() == 0 {
             bail!(
-                "this is an image-to-video Wan model ({} input channels: latents + mask + image \
-                 condition); Reel samples Wan text-to-video weights (T2V 1.3B/14B, Wan2.2 \
-                 T2V-A14B) but not yet the image-conditioning channels of I2V/FLF2V",
-                dit.in_channels
+                "this Wan transformer takes {} input channels; Reel samples {} (latents) or {} \
+                 (latents + mask + image condition, Wan2.1 I2V/FLF2V)",
+                dit.in_channels,
+                self.vae.config().z_dim,
+                2 * self.vae.config().z_dim + self.vae.config().temporal_compression()
             );
         }
-        if dit.image_dim.is_some() {
-            bail!("this Wan model expects CLIP image embeddings, which Reel does not compute yet");
-        }
         Ok(())
+    }
+    fn frame_channels(&self) -> usize {
+        let vae = self.vae.config();
+        let extra = vae.temporal_compression() + vae.z_dim;
+        if !self.config.expand_timesteps && self.dit.config().in_channels == vae.z_dim + extra {
+            extra
+        } else {
+            0
+        }
+    }
+    fn frame_condition(
+        &self,
+        tl: &Timeline,
+        t_lat: usize,
+        image_embeds: Option<&Tensor>,
+    ) -> Result<Option<FrameCondition>> {
+        if self.frame_channels() == 0 {
+            if image_embeds.is_some() {
+                bail!("image embeddings were given, but this Wan model takes no image condition");
+            }
+            return Ok(None);
+        }
+        let dit = self.dit.config();
+        // FLF2V's transformer has a position table over the two images' tokens.
+        let flf2v = dit.pos_embed_seq_len.is_some();
+        let (first, last) = image_cond::first_last_frames(tl, flf2v)?;
+        let tf = self.vae.config().temporal_compression();
+        let full = 1 + tf * (t_lat - 1);
+        if flf2v && last.is_none() {
+            bail!(
+                "this is a Wan2.1 first-and-last-frame (FLF2V) model: it needs a known last \
+                 frame too (--keyframe {}:LAST.png)",
+                tl.frames - 1
+            );
+        }
+        if last.is_some() && tl.frames != full {
+            bail!(
+                "first-and-last-frame conditioning needs 1 + {tf}·k frames so that the last \
+                 frame ends the VAE's frame grid; {} frames would be sampled as {full} (ask \
+                 for {full} or {})",
+                tl.frames,
+                full - tf
+            );
+        }
+        let mut known = vec![(0, &first)];
+        if let Some(l) = &last {
+            known.push((full - 1, l));
+        }
+        let channels =
+            image_cond::wan_condition_channels(&self.vae, &known, t_lat, tl.width, tl.height)?;
+        let image = match dit.image_dim {
+            // Wan2.2 I2V: mask and condition channels only, no image tokens.
+            None => {
+                if image_embeds.is_some() {
+                    bail!("image embeddings were given, but this Wan transformer has no image cross-attention");
+                }
+                None
+            }
+            Some(d) => {
+                let n = known.len();
+                let e = match (image_embeds, &self.image_encoder) {
+                    (Some(e), _) => e
+                        .to_dtype(candle_core::DType::F32)?
+                        .to_device(self.vae.device())?,
+                    (None, Some(enc)) => {
+                        let imgs: Vec<(&[u8], usize, usize)> = known
+                            .iter()
+                            .map(|(_, f)| {
+                                (
+                                    f.as_raw().as_slice(),
+                                    f.width() as usize,
+                                    f.height() as usize,
+                                )
+                            })
+                            .collect();
+                        enc.encode(&imgs)?
+                    }
+                    (None, None) => bail!(
+                        "this Wan image-to-video model needs CLIP image embeddings, and its folder \
+                         has no image encoder: add image_encoder/ (transformers CLIPVisionModel: \
+                         config.json + model.safetensors, with image_processor/\
+                         preprocessor_config.json) or pass precomputed embeddings (reel generate \
+                         --image-embeds FILE.safetensors holding image_embeds [{n}, tokens, {d}], \
+                         CLIP hidden_states[-2]); the Wan repository's open_clip .pth is not read"
+                    ),
+                };
+                let ok = match (e.dims(), dit.pos_embed_seq_len) {
+                    ([b, l, w], None) => *b == n && *w == d && *l > 0,
+                    ([b, l, w], Some(p)) => *w == d && *b * *l == p && (*b == n || *b == 1),
+                    _ => false,
+                };
+                if !ok {
+                    bail!(
+                        "image embeddings have shape {:?}; this model needs [{n}, tokens, {d}] \
+                         ({n} image(s){})",
+                        e.dims(),
+                        dit.pos_embed_seq_len
+                            .map(|p| format!(", {p} tokens in all"))
+                            .unwrap_or_default()
+                    );
+                }
+                Some(e)
+            }
+        };
+        Ok(Some(FrameCondition { channels, image }))
     }
 }

@@ -48,6 +48,9 @@ pub struct GenerateOptions<'a> {
     pub progress: Option<&'a mut dyn FnMut(Progress)>,
     /// Checked between steps; when set, generation stops with an error.
     pub cancel: Option<&'a AtomicBool>,
+    /// Image tokens `[N, L, D]` for image-conditioned models (Wan2.1 I2V/FLF2V: CLIP
+    /// `hidden_states[-2]` of the first and last frame) instead of the model's image encoder.
+    pub image_embeds: Option<Tensor>,
     /// Longest stretch sampled at once (default: the model's default length). Longer timelines,
     /// storyboards and loops are sampled as overlapping windows.
     pub window: Option<usize>,
@@ -209,7 +212,17 @@ pub fn generate_window(
     };
 
     let mut scheduler = build_scheduler(settings.solver, settings.steps, settings.shift)?;
-    let plan = plan(model, tl, t_lat, &dev)?;
+    // Image-conditioned models take their known frames as extra input channels instead.
+    let frame_cond = model.frame_condition(tl, t_lat, opts.image_embeds.as_ref())?;
+    let plan = if frame_cond.is_some() {
+        LatentPlan {
+            known: None,
+            keep: tl.latent_keep(t_lat, tf, sf).cleared(),
+            soft_strength: None,
+        }
+    } else {
+        plan(model, tl, t_lat, &dev)?
+    };
     let mut x = noise.clone();
     if let (Some(known), Some(s)) = (&plan.known, plan.soft_strength) {
         // Soft conditioning: start partway, from the known content noised to that level.
@@ -282,17 +295,26 @@ pub fn generate_window(
             Tensor::new(&[t as f32], &dev)?
         };
         let dit = model.transformer_at(t);
+        // Only the latents are denoised; the condition channels ride along at every step.
+        let (xin, image) = match &frame_cond {
+            Some(fc) => (Tensor::cat(&[&x, &fc.channels], 1)?, fc.image.as_ref()),
+            None => (x.clone(), None),
+        };
         let velocity = if settings.guidance == 1.0 {
-            dit.forward(&x, &timestep, &cond, None)?
+            dit.forward(&xin, &timestep, &cond, image)?
         } else if model.guidance_batching() == GuidanceBatching::Joint {
-            let xx = Tensor::cat(&[&x, &x], 0)?;
+            let xx = Tensor::cat(&[&xin, &xin], 0)?;
             let tt = Tensor::cat(&[&timestep, &timestep], 0)?;
-            let out = dit.forward(&xx, &tt, &prompt_embeds, None)?;
+            let ii = match image {
+                Some(i) => Some(Tensor::cat(&[i, i], 0)?),
+                None => None,
+            };
+            let out = dit.forward(&xx, &tt, &prompt_embeds, ii.as_ref())?;
             let (c, u) = (out.narrow(0, 0, 1)?, out.narrow(0, 1, 1)?);
             guide(&c, &u, settings.guidance)?
         } else {
-            let c = dit.forward(&x, &timestep, &cond, None)?;
-            let u = dit.forward(&x, &timestep, &uncond, None)?;
+            let c = dit.forward(&xin, &timestep, &cond, image)?;
+            let u = dit.forward(&xin, &timestep, &uncond, image)?;
             guide(&c, &u, settings.guidance)?
         };
         x = scheduler.step(&velocity, &x)?;
@@ -329,8 +351,13 @@ pub fn generate_window(
         Some(all.narrow(2, 0, tl.frames.min(all.dim(2)?))?)
     };
     // Pinned frames are the user's own pixels: put them back exactly; masked ones outside
-    // their masks.
-    for (i, k) in tl.known_at().into_iter().enumerate() {
+    // their masks. (Image-conditioned models decode their known frames, as diffusers does.)
+    let put_back = if frame_cond.is_some() {
+        Vec::new()
+    } else {
+        tl.known_at()
+    };
+    for (i, k) in put_back.into_iter().enumerate() {
         match k {
             Some(k) if k.mask.is_some() => {
                 frames[i] = composite(k.frame, &frames[i], k.mask.expect("checked"));

@@ -90,6 +90,12 @@ impl LatentKeep {
     pub fn any(&self) -> bool {
         self.keep.iter().any(|&b| b)
     }
+
+    /// The same grid with nothing kept.
+    pub fn cleared(mut self) -> Self {
+        self.keep.fill(false);
+        self
+    }
 }
 
 /// A prompt for frames `start..end` (storyboard shots).

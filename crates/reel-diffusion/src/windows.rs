@@ -100,6 +100,14 @@ pub fn generate(
     if opts.init_latents.is_some() {
         bail!("initial latents can only be given for a timeline that fits in one window");
     }
+    if model.frame_channels() > 0 {
+        bail!(
+            "this image-conditioned model samples one window of at most {window} frames (its \
+             first/last frame condition cannot carry frames over from a previous window); \
+             {} frames, storyboards and loops are not supported with it",
+            tl.frames
+        );
+    }
     let tf = model.vae().config().temporal_compression();
     let cuts: Vec<usize> = tl.prompts.iter().flat_map(|s| [s.start, s.end]).collect();
     let plans = plan_windows(tl.frames, window, tf, &cuts, tl.circular)?;
@@ -168,6 +176,7 @@ pub fn generate(
                 cancel: opts.cancel,
                 window: None,
                 prompt_embeds: None,
+                image_embeds: None,
             },
         )?;
         for (i, f) in g

@@ -2,7 +2,9 @@
 //! batch-1 forwards) on tiny random weights: from given initial latents and prompt embeddings,
 //! the latents after each step and the uint8 frames. The model is loaded as users have it on
 //! disk, a diffusers folder or original-layout files, and sampled by Reel's own `generate`.
-//! Fixtures: tests/fixtures/wan/pipeline_t2v.* (scripts/make_wan_fixtures.py).
+//! The same for `WanImageToVideoPipeline` with a first frame (I2V) and a first and last frame
+//! (FLF2V), the CLIP image tokens computed by Reel or given.
+//! Fixtures: tests/fixtures/wan/pipeline_{t2v,i2v,flf2v}.* (scripts/make_wan_fixtures.py).
 
 use std::path::Path;
 
@@ -94,12 +96,14 @@ fn original_layout_files_sample_like_the_reference() {
 }
 
 #[test]
-fn image_conditioned_weights_are_refused_with_a_reason() {
+fn image_conditioned_weights_need_a_first_frame() {
     let dir = tempfile::tempdir().unwrap();
     testkit::original_folder(dir.path(), OriginalTransformer::I2v, true, false).unwrap();
     let model = WanModel::load(dir.path(), &Device::Cpu).unwrap();
-    let err = format!("{:#}", model.check_samplable().unwrap_err());
-    assert!(err.contains("36"), "{err}");
+    model.check_samplable().unwrap();
+    let tl = Timeline::text_to_video("x", 5, 16.0, 32, 32);
+    let err = format!("{:#}", model.frame_condition(&tl, 2, None).unwrap_err());
+    assert!(err.contains("first frame"), "{err}");
 }
 
 #[test]
@@ -128,4 +132,212 @@ fn prompt_embeddings_of_the_wrong_width_are_refused() {
     .err()
     .unwrap();
     assert!(format!("{err:#}").contains("[2, S, 24]"), "{err:#}");
+}
+
+/// Pixel frames of an `[H, W, 3]` uint8 fixture image.
+fn fixture_frame(t: &Tensor) -> reel_media::Frame {
+    let (h, w, _) = t.dims3().unwrap();
+    let raw: Vec<u8> = t.flatten_all().unwrap().to_vec1().unwrap();
+    reel_media::Frame::from_raw(w as u32, h as u32, raw).unwrap()
+}
+
+fn padded(e: &Tensor) -> Tensor {
+    // The I2V attention reads the last 512 context rows as text (WAN.md §10.7).
+    let (b, s, d) = e.dims3().unwrap();
+    let z = Tensor::zeros((b, 512 - s, d), candle_core::DType::F32, &Device::Cpu).unwrap();
+    Tensor::cat(&[e, &z], 1).unwrap()
+}
+
+/// Samples `pipeline_{name}` with Reel (CLIP computed by Reel, or given) and checks every step
+/// and the frames.
+fn image_pipeline_matches(dir: &Path, name: &str, given_embeds: bool) {
+    let model = WanModel::load(dir, &Device::Cpu).unwrap();
+    model.check_samplable().unwrap();
+    assert_eq!(model.frame_channels(), 20);
+    let p = testkit::fixture_manifest(name).unwrap();
+    let call = &p["call"];
+    let fx = testkit::fixture_tensors(name).unwrap();
+    let embeds = Tensor::cat(
+        &[
+            &padded(&fx["prompt_embeds"]),
+            &padded(&fx["negative_prompt_embeds"]),
+        ],
+        0,
+    )
+    .unwrap();
+    let frames = call["num_frames"].as_u64().unwrap() as usize;
+    let mut tl = Timeline::text_to_video(
+        "(given as embeddings)",
+        frames,
+        16.0,
+        call["width"].as_u64().unwrap() as u32,
+        call["height"].as_u64().unwrap() as u32,
+    )
+    .with_known(0, vec![fixture_frame(&fx["first_image_u8"])], 1.0)
+    .unwrap();
+    if let Some(last) = fx.get("last_image_u8") {
+        tl = tl
+            .with_known(frames - 1, vec![fixture_frame(last)], 1.0)
+            .unwrap();
+    }
+    // Reel's own CLIP tokens match the pipeline's.
+    if !given_embeds {
+        let cond = model.frame_condition(&tl, 2, None).unwrap().unwrap();
+        let d = max_abs_diff(cond.image.as_ref().unwrap(), &fx["image_embeds"]);
+        assert!(d < 1e-5, "image embeddings differ by {d:e}");
+    }
+    let settings = SamplerSettings {
+        steps: call["num_inference_steps"].as_u64().unwrap() as usize,
+        guidance: call["guidance_scale"].as_f64().unwrap(),
+        shift: 3.0,
+        solver: SolverKind::UniPc,
+        seed: 0,
+    };
+    let g = generate(
+        &model,
+        &tl,
+        &settings,
+        GenerateOptions {
+            init_latents: Some(fx["latents"].clone()),
+            prompt_embeds: Some(embeds),
+            image_embeds: given_embeds.then(|| fx["image_embeds"].clone()),
+            record_trace: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(g.trace.len(), 2);
+    for (i, x) in g.trace.iter().enumerate() {
+        let d = max_abs_diff(x, &fx["latents_step"].get(i).unwrap());
+        assert!(d < 2e-5, "{name}: latents after step {i}: max |diff| {d:e}");
+    }
+    let d = max_abs_diff(&g.latents, &fx["final_latents"]);
+    assert!(d < 2e-5, "{name}: final latents differ by {d:e}");
+    let want: Vec<u8> = fx["frames_u8"].flatten_all().unwrap().to_vec1().unwrap();
+    let got: Vec<u8> = g
+        .video
+        .frames
+        .iter()
+        .flat_map(|f| f.as_raw().clone())
+        .collect();
+    assert_eq!(got.len(), want.len());
+    let worst = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (*a as i32 - *b as i32).abs())
+        .max()
+        .unwrap();
+    assert!(worst <= 1, "{name}: frames differ by {worst} LSB");
+}
+
+#[test]
+fn i2v_diffusers_folder_samples_like_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    testkit::i2v_diffusers_folder(dir.path(), false, true).unwrap();
+    image_pipeline_matches(dir.path(), "pipeline_i2v", false);
+}
+
+#[test]
+fn flf2v_diffusers_folder_samples_like_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    testkit::i2v_diffusers_folder(dir.path(), true, true).unwrap();
+    image_pipeline_matches(dir.path(), "pipeline_flf2v", false);
+}
+
+#[test]
+fn i2v_with_given_image_embeddings_and_no_image_encoder() {
+    let dir = tempfile::tempdir().unwrap();
+    testkit::i2v_diffusers_folder(dir.path(), false, false).unwrap();
+    image_pipeline_matches(dir.path(), "pipeline_i2v", true);
+}
+
+#[test]
+fn i2v_original_layout_with_an_image_encoder_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    testkit::original_folder(dir.path(), OriginalTransformer::I2v, true, false).unwrap();
+    testkit::add_image_encoder(dir.path()).unwrap();
+    image_pipeline_matches(dir.path(), "pipeline_i2v", false);
+}
+
+fn quick_settings() -> SamplerSettings {
+    SamplerSettings {
+        steps: 1,
+        guidance: 1.0,
+        shift: 3.0,
+        solver: SolverKind::UniPc,
+        seed: 0,
+    }
+}
+
+fn refusal(dir: &Path, tl: &Timeline, image_embeds: Option<Tensor>) -> String {
+    let model = WanModel::load(dir, &Device::Cpu).unwrap();
+    let err = generate(
+        &model,
+        tl,
+        &quick_settings(),
+        GenerateOptions {
+            image_embeds,
+            ..Default::default()
+        },
+    )
+    .err()
+    .expect("refused");
+    format!("{err:#}")
+}
+
+#[test]
+fn unsupported_image_conditions_are_refused_with_a_reason() {
+    let fx = testkit::fixture_tensors("pipeline_flf2v").unwrap();
+    let (a, b) = (
+        fixture_frame(&fx["first_image_u8"]),
+        fixture_frame(&fx["last_image_u8"]),
+    );
+    let i2v = tempfile::tempdir().unwrap();
+    testkit::i2v_diffusers_folder(i2v.path(), false, true).unwrap();
+    let flf = tempfile::tempdir().unwrap();
+    testkit::i2v_diffusers_folder(flf.path(), true, true).unwrap();
+    let bare = tempfile::tempdir().unwrap();
+    testkit::i2v_diffusers_folder(bare.path(), false, false).unwrap();
+    let tl = Timeline::text_to_video("x", 5, 16.0, 32, 32);
+    let first = tl.clone().with_known(0, vec![a.clone()], 1.0).unwrap();
+
+    let e = refusal(i2v.path(), &tl, None);
+    assert!(e.contains("needs a known first frame"), "{e}");
+    let mid = first.clone().with_known(2, vec![b.clone()], 1.0).unwrap();
+    let e = refusal(i2v.path(), &mid, None);
+    assert!(e.contains("middle"), "{e}");
+    let both = first.clone().with_known(4, vec![b.clone()], 1.0).unwrap();
+    let e = refusal(i2v.path(), &both, None);
+    assert!(e.contains("FLF2V"), "{e}");
+    let e = refusal(flf.path(), &first, None);
+    assert!(e.contains("last"), "{e}");
+    let e = refusal(bare.path(), &first, None);
+    assert!(e.contains("--image-embeds"), "{e}");
+    let wrong = Tensor::zeros((1, 10, 7), candle_core::DType::F32, &Device::Cpu).unwrap();
+    let e = refusal(bare.path(), &first, Some(wrong));
+    assert!(e.contains("[1, tokens, 20]"), "{e}");
+    // FLF2V needs the last frame at the end of the 1 + 4k grid.
+    let six = Timeline::text_to_video("x", 6, 16.0, 32, 32)
+        .with_known(0, vec![a.clone()], 1.0)
+        .unwrap()
+        .with_known(5, vec![b], 1.0)
+        .unwrap();
+    let e = refusal(flf.path(), &six, None);
+    assert!(e.contains("1 + 4·k"), "{e}");
+    // Longer than one window: no carried frames for an image-conditioned model.
+    let long = Timeline::text_to_video("x", 200, 16.0, 32, 32)
+        .with_known(0, vec![a], 1.0)
+        .unwrap();
+    let e = refusal(i2v.path(), &long, None);
+    assert!(e.contains("one window"), "{e}");
+}
+
+#[test]
+fn text_to_video_weights_take_no_image_embeddings() {
+    let dir = tempfile::tempdir().unwrap();
+    testkit::diffusers_folder(dir.path(), None).unwrap();
+    let tl = Timeline::text_to_video("x", 5, 16.0, 32, 32);
+    let e = Tensor::zeros((1, 10, 20), candle_core::DType::F32, &Device::Cpu).unwrap();
+    let err = refusal(dir.path(), &tl, Some(e));
+    assert!(err.contains("no image condition"), "{err}");
 }

@@ -52,6 +52,9 @@ pub struct RunOptions<'a> {
     /// Prompt embeddings (safetensors: "prompt_embeds" `[2, S, D]` as dumped, or `[1, S, D]` with
     /// "negative_prompt_embeds") instead of the model's text encoder.
     pub prompt_embeds: Option<PathBuf>,
+    /// CLIP image tokens (safetensors tensor "image_embeds" `[N, L, D]`) for Wan2.1 I2V/FLF2V
+    /// instead of the model's image encoder.
+    pub image_embeds: Option<PathBuf>,
     /// Write per-step latents, final frames and prompt embeddings here (safetensors).
     pub dump_latents: Option<PathBuf>,
     /// Id carried by the watermark and the provenance record; derived from the request if unset.
@@ -137,6 +140,10 @@ impl Engine {
             Some(p) => Some(load_prompt_embeds(p)?),
             None => None,
         };
+        let image_embeds = match &opts.image_embeds {
+            Some(p) => Some(load_image_embeds(p)?),
+            None => None,
+        };
         let generation = generate(
             model.as_ref(),
             &timeline,
@@ -148,6 +155,7 @@ impl Engine {
                 cancel: opts.cancel,
                 window: None,
                 prompt_embeds,
+                image_embeds,
             },
         )?;
         if let Some(path) = &opts.dump_latents {
@@ -354,6 +362,20 @@ fn load_prompt_embeds(path: &Path) -> Result<Tensor> {
             cond.dims(),
             neg.map(|n| n.dims().to_vec())
         ),
+    }
+}
+
+fn load_image_embeds(path: &Path) -> Result<Tensor> {
+    let tensors = candle_core::safetensors::load(path, &Device::Cpu)
+        .with_context(|| format!("cannot read image embeddings {}", path.display()))?;
+    match tensors.get("image_embeds") {
+        Some(e) if e.rank() == 3 => Ok(e.clone()),
+        Some(e) => bail!(
+            "{}: image_embeds has shape {:?}, expected [images, tokens, width]",
+            path.display(),
+            e.dims()
+        ),
+        None => bail!("{} has no tensor named \"image_embeds\"", path.display()),
     }
 }
 

@@ -205,6 +205,11 @@ pub struct Reproduce {
     /// [2, S, D] as --dump-latents writes it, or [1, S, D] with "negative_prompt_embeds").
     #[arg(long)]
     pub prompt_embeds: Option<PathBuf>,
+    /// CLIP image tokens for Wan2.1 I2V/FLF2V models instead of their image encoder
+    /// (safetensors: "image_embeds" [images, tokens, width], CLIP hidden_states[-2] of the first
+    /// (and last) frame, as diffusers' `encode_image` gives them).
+    #[arg(long)]
+    pub image_embeds: Option<PathBuf>,
     /// Write the latents after every step, the final frames and prompt embeddings (safetensors).
     #[arg(long)]
     pub dump_latents: Option<PathBuf>,
@@ -233,6 +238,7 @@ pub fn run_request(
             progress: Some(&mut on_step),
             init_latents: reproduce.init_latents,
             prompt_embeds: reproduce.prompt_embeds,
+            image_embeds: reproduce.image_embeds,
             dump_latents: reproduce.dump_latents,
             ..Default::default()
         },

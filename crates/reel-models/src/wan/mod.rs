@@ -20,6 +20,7 @@ use candle_nn::var_builder::SimpleBackend;
 use candle_nn::VarBuilder;
 use serde_json::Value;
 
+use crate::clip::{ClipImageEncoder, ClipImageProcessor, ClipVisionConfig, ClipVisionModel};
 use crate::dit::{Dit, DitConfig};
 use crate::text::TextEncoder;
 use crate::umt5::{Umt5Config, Umt5Encoder, Umt5TextEncoder, Umt5Tokenizer, WAN_TEXT_LEN};
@@ -293,6 +294,9 @@ pub struct WanModel {
     pub text: Box<dyn TextEncoder>,
     pub scheduler: SchedulerSettings,
     pub config: WanConfig,
+    /// CLIP image encoder of Wan2.1 I2V/FLF2V (`image_encoder/`, `image_processor/`), when the
+    /// model has one on disk; otherwise image embeddings must be given when sampling.
+    pub image_encoder: Option<ClipImageEncoder>,
 }
 
 fn read_json(path: &Path) -> Result<Value> {
@@ -377,6 +381,50 @@ fn load_text(
     let model = Umt5Encoder::new(cfg, weights.into_var_builder(dev))?;
     let tok = Umt5Tokenizer::from_file(tokenizer, text_len, cfg.pad_token_id)?;
     Ok(Box::new(Umt5TextEncoder::new(model, tok)))
+}
+
+/// The CLIP image encoder in `root/image_encoder/` (transformers `CLIPVisionModel`: config.json,
+/// model.safetensors or shards) with `root/image_processor/preprocessor_config.json` (transformers'
+/// CLIP defaults for the tower's size when absent). `None` when the transformer takes no image
+/// tokens or the folder has no image encoder.
+pub fn load_image_encoder(
+    root: &Path,
+    dit: &DitConfig,
+    dit_src: &str,
+    dev: &Device,
+) -> Result<Option<ClipImageEncoder>> {
+    let Some(image_dim) = dit.image_dim else {
+        return Ok(None);
+    };
+    let edir = root.join("image_encoder");
+    let cfg_path = edir.join("config.json");
+    if !cfg_path.is_file() {
+        return Ok(None);
+    }
+    let cfg = ClipVisionConfig::from_json(&std::fs::read_to_string(&cfg_path)?)
+        .with_context(|| format!("{}", cfg_path.display()))?;
+    if cfg.hidden_size != image_dim {
+        bail!(
+            "image encoder ({}) has hidden_size {} but the transformer ({dit_src}) expects \
+             image_dim {image_dim}; this image encoder does not belong to this transformer",
+            cfg_path.display(),
+            cfg.hidden_size
+        );
+    }
+    let weights = WeightFiles::open(
+        "image_encoder",
+        &component_weight_files(&edir, "model")?,
+        KeyLayout::Diffusers,
+    )?;
+    let model = ClipVisionModel::new(&cfg, weights.into_var_builder(dev))?;
+    let pp = root.join("image_processor/preprocessor_config.json");
+    let processor = if pp.is_file() {
+        ClipImageProcessor::from_json(&std::fs::read_to_string(&pp)?)
+            .with_context(|| format!("{}", pp.display()))?
+    } else {
+        ClipImageProcessor::for_size(cfg.image_size)
+    };
+    Ok(Some(ClipImageEncoder { processor, model }))
 }
 
 fn dit_config(path: &Path) -> Result<DitConfig> {
@@ -486,7 +534,10 @@ impl WanModel {
             WAN_TEXT_LEN,
             dev,
         )?;
+        let image_encoder =
+            load_image_encoder(dir, &transformer, &tcfg_path.display().to_string(), dev)?;
         Ok(Self {
+            image_encoder,
             dit,
             dit_2,
             vae,
@@ -570,7 +621,19 @@ impl WanModel {
         let dit = Dit::new(&transformer, tw.into_var_builder(dev))?;
         let vae = Vae::new(&vae_cfg, vw.into_var_builder(dev))?;
         let text = load_text(&text_cfg, ew, &tokenizer, WAN_TEXT_LEN, dev)?;
+        // The Wan repository's own CLIP checkpoint (open_clip names) is not read; an
+        // `image_encoder/` folder in transformers layout next to the files is.
+        let image_encoder = match files.transformer.parent() {
+            Some(root) => load_image_encoder(
+                root,
+                &transformer,
+                &files.transformer.display().to_string(),
+                dev,
+            )?,
+            None => None,
+        };
         Ok(Self {
+            image_encoder,
             dit,
             dit_2: None,
             vae,

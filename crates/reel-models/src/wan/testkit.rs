@@ -228,3 +228,84 @@ pub fn original_folder(
     )?;
     Ok(())
 }
+
+/// Writes the fixture CLIP tower as `image_encoder/` (config.json, model.safetensors) and its
+/// processor as `image_processor/preprocessor_config.json`, as the Wan I2V diffusers repos have.
+pub fn add_image_encoder(dir: &Path) -> Result<()> {
+    let m = fixture_manifest("clip_weights")?;
+    write_json(&dir.join("image_encoder/config.json"), &m["config"])?;
+    std::fs::copy(
+        fixture_dir().join("clip_weights.safetensors"),
+        dir.join("image_encoder/model.safetensors"),
+    )?;
+    write_json(
+        &dir.join("image_processor/preprocessor_config.json"),
+        &m["preprocessor"],
+    )?;
+    Ok(())
+}
+
+/// A Wan2.1 I2V diffusers folder from the fixtures: the I2V transformer (renamed back to
+/// diffusers keys), VAE, UMT5 (width 24), tokenizer, scheduler and, with `image_encoder`, the
+/// CLIP tower. `flf2v` makes it the FLF2V variant: the same weights plus the image position
+/// table of `pipeline_flf2v`.
+pub fn i2v_diffusers_folder(dir: &Path, flf2v: bool, image_encoder: bool) -> Result<()> {
+    diffusers_folder(dir, None)?;
+    for f in [
+        SHARD_1,
+        SHARD_2,
+        "diffusion_pytorch_model.safetensors.index.json",
+    ] {
+        std::fs::remove_file(dir.join("transformer").join(f))?;
+    }
+    let index = json!({
+        "_class_name": "WanImageToVideoPipeline", "_diffusers_version": "0.42.1",
+        "transformer": ["diffusers", "WanTransformer3DModel"],
+        "transformer_2": [null, null],
+        "vae": ["diffusers", "AutoencoderKLWan"],
+        "text_encoder": ["transformers", "UMT5EncoderModel"],
+        "tokenizer": ["transformers", "T5TokenizerFast"],
+        "scheduler": ["diffusers", "UniPCMultistepScheduler"],
+        "image_encoder": if image_encoder { json!(["transformers", "CLIPVisionModel"]) } else { json!([null, null]) },
+        "image_processor": if image_encoder { json!(["transformers", "CLIPImageProcessor"]) } else { json!([null, null]) },
+        "boundary_ratio": null, "expand_timesteps": false
+    });
+    write_json(&dir.join("model_index.json"), &index)?;
+    let m = fixture_manifest("transformer_i2v_original_weights")?;
+    let to_original = m["diffusers_to_original"]
+        .as_object()
+        .context("manifest without diffusers_to_original")?;
+    let from_original: HashMap<&str, &str> = to_original
+        .iter()
+        .filter_map(|(d, o)| Some((o.as_str()?, d.as_str())))
+        .collect();
+    let mut weights: HashMap<String, Tensor> = fixture_tensors("transformer_i2v_original_weights")?
+        .into_iter()
+        .map(|(n, t)| {
+            let d = from_original
+                .get(n.as_str())
+                .with_context(|| format!("no diffusers name for {n}"))?;
+            Ok((d.to_string(), t))
+        })
+        .collect::<Result<_>>()?;
+    let mut cfg = if flf2v {
+        let p = fixture_manifest("pipeline_flf2v")?;
+        weights.insert(
+            "condition_embedder.image_embedder.pos_embed".into(),
+            fixture_tensors("pipeline_flf2v")?["pos_embed"].clone(),
+        );
+        p["transformer_config"].clone()
+    } else {
+        m["config"].clone()
+    };
+    cfg["_class_name"] = json!("WanTransformer3DModel");
+    write_json(&dir.join("transformer/config.json"), &cfg)?;
+    save(
+        &dir.join("transformer/diffusion_pytorch_model.safetensors"),
+        &weights,
+    )?;
+    if image_encoder {
+        add_image_encoder(dir)?;
+    }
+    Ok(())
+}
