@@ -8,6 +8,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod eval;
+pub mod modes_eval;
 pub mod optim;
 pub mod pool;
 pub mod train;
