@@ -154,3 +154,217 @@ fn a_broken_wan_folder_is_named_without_a_panic() {
     assert!(!out.status.success());
     assert!(stderr.contains("image-to-video"), "{stderr}");
 }
+
+/// Writes an `[H, W, 3]` uint8 fixture image as a PNG.
+fn write_png(t: &Tensor, path: &Path) {
+    let (h, w, _) = t.dims3().unwrap();
+    let raw: Vec<u8> = t.flatten_all().unwrap().to_vec1().unwrap();
+    image::RgbImage::from_raw(w as u32, h as u32, raw)
+        .unwrap()
+        .save(path)
+        .unwrap();
+}
+
+/// Prompt embeddings padded with zero rows to the 512 text tokens the I2V attention expects.
+fn save_padded_embeds(fx: &std::collections::HashMap<String, Tensor>, path: &Path) {
+    let pad = |e: &Tensor| {
+        let (b, s, d) = e.dims3().unwrap();
+        let z = Tensor::zeros((b, 512 - s, d), candle_core::DType::F32, &Device::Cpu).unwrap();
+        Tensor::cat(&[e, &z], 1).unwrap()
+    };
+    testkit::save(
+        path,
+        &[
+            ("prompt_embeds".to_string(), pad(&fx["prompt_embeds"])),
+            (
+                "negative_prompt_embeds".to_string(),
+                pad(&fx["negative_prompt_embeds"]),
+            ),
+        ]
+        .into(),
+    )
+    .unwrap();
+}
+
+/// Runs `pipeline_{name}` through `reel generate` with the given image arguments and compares
+/// the dumped steps and frames with the reference.
+fn image_run_reproduces(name: &str, model: &Path, work: &Path, image_args: &[String]) {
+    let fx = testkit::fixture_tensors(name).unwrap();
+    let init = work.join("init.safetensors");
+    let embeds = work.join("embeds.safetensors");
+    let dump = work.join("dump.safetensors");
+    testkit::save(
+        &init,
+        &[("latents".to_string(), fx["latents"].clone())].into(),
+    )
+    .unwrap();
+    save_padded_embeds(&fx, &embeds);
+    write_png(&fx["first_image_u8"], &work.join("first.png"));
+    if let Some(last) = fx.get("last_image_u8") {
+        write_png(last, &work.join("last.png"));
+    }
+    let mut args: Vec<String> = [
+        "generate",
+        "given as embeddings",
+        "--model",
+        model.to_str().unwrap(),
+        "--size",
+        "32x32",
+        "--frames",
+        "5",
+        "--steps",
+        "2",
+        "--guidance",
+        "5",
+        "--shift",
+        "3",
+        "--solver",
+        "unipc",
+        "--init-latents",
+        init.to_str().unwrap(),
+        "--prompt-embeds",
+        embeds.to_str().unwrap(),
+        "--dump-latents",
+        dump.to_str().unwrap(),
+        "-o",
+        work.join("out.mp4").to_str().unwrap(),
+        "-q",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(image_args.iter().cloned());
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = reel(&argv);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = candle_core::safetensors::load(&dump, &Device::Cpu).unwrap();
+    for i in 0..2 {
+        let d = max_abs_diff(
+            &got[&format!("step_{i:03}")],
+            &fx["latents_step"].get(i).unwrap(),
+        );
+        assert!(d < 2e-5, "{name}: latents after step {i}: max |diff| {d:e}");
+    }
+    let frames = got["frames"].permute((0, 2, 3, 4, 1)).unwrap();
+    let want = fx["frames_u8"].to_dtype(candle_core::DType::F32).unwrap();
+    let got_u8 = (frames * 255.0).unwrap().floor().unwrap();
+    let worst = max_abs_diff(&got_u8, &want);
+    assert!(worst <= 1.0, "{name}: frames differ by {worst} LSB");
+}
+
+#[test]
+fn i2v_from_an_image_reproduces_the_reference_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("Wan-I2V-tiny-Diffusers");
+    testkit::i2v_diffusers_folder(&model, false, true).unwrap();
+    let first = dir.path().join("first.png");
+    image_run_reproduces(
+        "pipeline_i2v",
+        &model,
+        dir.path(),
+        &["--image".into(), first.to_str().unwrap().into()],
+    );
+}
+
+#[test]
+fn flf2v_from_two_keyframes_reproduces_the_reference_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("Wan-FLF2V-tiny-Diffusers");
+    testkit::i2v_diffusers_folder(&model, true, true).unwrap();
+    let (first, last) = (dir.path().join("first.png"), dir.path().join("last.png"));
+    image_run_reproduces(
+        "pipeline_flf2v",
+        &model,
+        dir.path(),
+        &[
+            "--keyframe".into(),
+            format!("0:{}", first.display()),
+            "--keyframe".into(),
+            format!("4:{}", last.display()),
+        ],
+    );
+}
+
+#[test]
+fn i2v_with_image_embeddings_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("Wan-I2V-no-clip");
+    testkit::i2v_diffusers_folder(&model, false, false).unwrap();
+    let fx = testkit::fixture_tensors("pipeline_i2v").unwrap();
+    let file = dir.path().join("clip.safetensors");
+    testkit::save(
+        &file,
+        &[("image_embeds".to_string(), fx["image_embeds"].clone())].into(),
+    )
+    .unwrap();
+    let first = dir.path().join("first.png");
+    image_run_reproduces(
+        "pipeline_i2v",
+        &model,
+        dir.path(),
+        &[
+            "--image".into(),
+            first.to_str().unwrap().into(),
+            "--image-embeds".into(),
+            file.to_str().unwrap().into(),
+        ],
+    );
+}
+
+#[test]
+fn unsupported_keyframes_for_wan_i2v_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("Wan-I2V-tiny-Diffusers");
+    testkit::i2v_diffusers_folder(&model, false, true).unwrap();
+    let fx = testkit::fixture_tensors("pipeline_i2v").unwrap();
+    let png = dir.path().join("a.png");
+    write_png(&fx["first_image_u8"], &png);
+    let run = |extra: &[String]| {
+        let mut args: Vec<String> = [
+            "generate",
+            "a red ball",
+            "--model",
+            model.to_str().unwrap(),
+            "--size",
+            "32x32",
+            "--frames",
+            "9",
+            "--steps",
+            "1",
+            "-o",
+            dir.path().join("x.mp4").to_str().unwrap(),
+            "-q",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(extra.iter().cloned());
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = reel(&argv);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "accepted {extra:?}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        stderr
+    };
+    let p = png.to_str().unwrap().to_string();
+    let e = run(&[
+        "--image".into(),
+        p.clone(),
+        "--keyframe".into(),
+        format!("4:{p}"),
+    ]);
+    assert!(e.contains("middle"), "{e}");
+    let e = run(&["--keyframe".into(), format!("8:{p}")]);
+    assert!(e.contains("first frame"), "{e}");
+    let e = run(&[
+        "--image".into(),
+        p.clone(),
+        "--keyframe".into(),
+        format!("8:{p}"),
+    ]);
+    assert!(e.contains("FLF2V"), "{e}");
+}
