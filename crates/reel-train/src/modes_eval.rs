@@ -58,6 +58,10 @@ pub struct ModesOptions {
     pub frames: Option<usize>,
     /// Edit strength of the video→video runs (the clip is placed with strength 1 − this).
     pub edit_strength: f32,
+    /// Keep every input and output (PNG sequences, `p{index}-{mode}-in|out/`) in this folder
+    /// instead of a scratch folder that is removed afterwards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep: Option<PathBuf>,
 }
 
 impl Default for ModesOptions {
@@ -73,6 +77,7 @@ impl Default for ModesOptions {
             height: None,
             frames: None,
             edit_strength: 0.3,
+            keep: None,
         }
     }
 }
@@ -184,7 +189,12 @@ impl ModesReport {
             let value = match m.value {
                 Some(v) if m.aggregate == Aggregate::Rate => format!("{:.0}%", 100.0 * v),
                 Some(v) => format!("{v:.2}"),
-                None => "n/a".into(),
+                // A median made infinite by prompts where nothing could be measured.
+                None => match m.target {
+                    Some(Target::AtMost(_)) => "inf".into(),
+                    Some(Target::AtLeast(_)) => "-inf".into(),
+                    None => "n/a".into(),
+                },
             };
             let target = match (m.target, m.aggregate) {
                 (Some(Target::AtLeast(t)), Aggregate::Rate) => format!(">= {:.0}%", 100.0 * t),
@@ -728,10 +738,25 @@ pub fn prompt_case(prompt_seed: u64, i: usize, aspect: f32) -> (Scene, String, S
     (scene, prompt, recoloured, recolour_prompt)
 }
 
-/// A scratch folder for the PNG round trips, removed on drop.
-struct Scratch(PathBuf);
+/// The folder of the PNG round trips: a scratch folder removed on drop, or the user's.
+struct Scratch {
+    dir: PathBuf,
+    remove: bool,
+    /// Prefix of the current prompt's files.
+    prefix: std::cell::RefCell<String>,
+}
 
 impl Scratch {
+    fn keep(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            remove: false,
+            prefix: Default::default(),
+        })
+    }
+
     fn new() -> Result<Self> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -741,13 +766,17 @@ impl Scratch {
             std::env::temp_dir().join(format!("reel-modes-eval-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create scratch folder {}", dir.display()))?;
-        Ok(Self(dir))
+        Ok(Self {
+            dir,
+            remove: true,
+            prefix: Default::default(),
+        })
     }
 
     /// Writes `frames` as a PNG sequence and decodes it back, conformed to the size and rate as
     /// `reel-render` conforms inputs.
     fn round_trip(&self, name: &str, frames: &[Frame], plan: &Plan) -> Result<Vec<Frame>> {
-        let dir = self.0.join(name);
+        let dir = self.dir.join(format!("{}{name}", self.prefix.borrow()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir)
                 .with_context(|| format!("cannot clear {}", dir.display()))?;
@@ -770,7 +799,9 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        if self.remove {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
@@ -793,7 +824,10 @@ pub fn eval_modes(
     if base.steps == 0 {
         bail!("steps must be at least 1");
     }
-    let scratch = Scratch::new()?;
+    let scratch = match &opts.keep {
+        Some(dir) => Scratch::keep(dir)?,
+        None => Scratch::new()?,
+    };
     let aspect = plan.width as f32 / plan.height as f32;
     const GENERATIONS: usize = 9;
     let total = GENERATIONS * opts.prompts;
@@ -814,6 +848,7 @@ pub fn eval_modes(
             seed: settings.seed,
         };
         let mut values = Values::new();
+        *scratch.prefix.borrow_mut() = format!("p{i:03}-");
         let ctx = Ctx {
             model,
             plan: &plan,

@@ -208,7 +208,20 @@ fn whole_run_on_a_tiny_random_bundle() -> Result<()> {
     assert_eq!(back.cases[0].prompt, r.cases[0].prompt);
 
     // Same options, same numbers.
-    let again = eval_modes(&bundle, &small_opts(1), |_, _| {})?;
+    let kept = dir.path().join("kept");
+    let again = eval_modes(
+        &bundle,
+        &ModesOptions {
+            keep: Some(kept.clone()),
+            ..small_opts(1)
+        },
+        |_, _| {},
+    )?;
+    // Kept inputs and outputs are the files that were compared.
+    let out = reel_media::read_video(&kept.join("p000-extend_fwd-out"))?;
+    let input = reel_media::read_video(&kept.join("p000-extend_fwd-in"))?;
+    assert_eq!((out.len(), input.len()), (13, 5));
+    assert_eq!(out.frames[..5], input.frames[..]);
     let first =
         |r: &ModesReport| -> Vec<Option<f64>> { r.metrics.iter().map(|m| m.values[0]).collect() };
     assert_eq!(first(&again), first(&r));

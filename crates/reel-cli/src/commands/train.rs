@@ -7,13 +7,14 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 #[command(
     about = "Train the VAE, DiT and text encoder from a config file (see models/reel-toy.train.json)",
-    after_help = "Examples:\n  reel train --config models/reel-toy.train.json --out runs/toy\n  reel train --config models/reel-toy.train.json --out runs/toy --resume\n  reel train --export-checkpoint runs/toy/checkpoint.safetensors --out models/reel-toy\n  reel train --eval-model models/reel-toy --prompts 200 --json eval.json\n  reel train --eval-model models/reel-toy --reconstruction   # the VAE's ceiling"
+    after_help = "Examples:\n  reel train --config models/reel-toy.train.json --out runs/toy\n  reel train --config models/reel-toy.train.json --out runs/toy --resume\n  reel train --export-checkpoint runs/toy/checkpoint.safetensors --out models/reel-toy\n  reel train --eval-model models/reel-toy --prompts 200 --json eval.json\n  reel train --eval-model models/reel-toy --reconstruction   # the VAE's ceiling\n  reel train --eval-model models/reel-toy --modes --prompts 20 --json modes.json   # issue 5"
 )]
 pub struct TrainArgs {
     /// Training config (JSON).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Output directory: checkpoint, samples and, at the end, `bundle/`.
+    /// Output directory: checkpoint, samples and, at the end, `bundle/`. With --eval-model
+    /// --modes: where every mode's inputs and outputs are kept (PNG sequences).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Continue the run whose checkpoint is in --out.
@@ -25,9 +26,9 @@ pub struct TrainArgs {
     /// Score this bundle with the toy-world evaluator instead of training.
     #[arg(long, value_name = "MODEL_DIR")]
     pub eval_model: Option<PathBuf>,
-    /// Number of prompts of the fixed evaluation set (--eval-model).
-    #[arg(long, default_value_t = 200)]
-    pub prompts: usize,
+    /// Number of prompts of the fixed evaluation set (--eval-model; default 200, 20 with --modes).
+    #[arg(long)]
+    pub prompts: Option<usize>,
     /// Write the evaluation report as JSON here (--eval-model).
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -42,6 +43,10 @@ pub struct TrainArgs {
     /// ceiling any DiT on top of it can reach.
     #[arg(long)]
     pub reconstruction: bool,
+    /// With --eval-model: run every mode (image→video, extend, stitch, loop, keyframes,
+    /// video→video) on ground-truth inputs and measure issue 5's acceptance quantities.
+    #[arg(long, requires = "eval_model", conflicts_with = "reconstruction")]
+    pub modes: bool,
     /// Worker threads for tensor maths (default: all cores). Runs are bit-reproducible for a
     /// given thread count; the embedded model was trained with --threads 1.
     #[arg(long)]
@@ -91,8 +96,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
 
 fn eval(args: &TrainArgs, model: &std::path::Path) -> Result<()> {
     let bundle = reel_models::bundle::Bundle::load(model, &candle_core::Device::Cpu)?;
+    if args.modes {
+        return eval_modes(args, &bundle);
+    }
+    let prompts = args.prompts.unwrap_or(200);
     let opts = reel_train::EvalOptions {
-        prompts: args.prompts,
+        prompts,
         steps: args.steps,
         guidance: args.guidance,
         shift: args.shift,
@@ -101,7 +110,7 @@ fn eval(args: &TrainArgs, model: &std::path::Path) -> Result<()> {
     let pb = if args.no_progress {
         indicatif::ProgressBar::hidden()
     } else {
-        indicatif::ProgressBar::new(args.prompts as u64)
+        indicatif::ProgressBar::new(prompts as u64)
     };
     let progress = |done: usize, _| pb.set_position(done as u64);
     let report = if args.reconstruction {
@@ -114,6 +123,36 @@ fn eval(args: &TrainArgs, model: &std::path::Path) -> Result<()> {
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&report)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn eval_modes(args: &TrainArgs, bundle: &reel_models::bundle::Bundle) -> Result<()> {
+    use reel_train::modes_eval::{eval_modes, write_modes_json, ModesOptions};
+    let opts = ModesOptions {
+        prompts: args.prompts.unwrap_or(20),
+        steps: args.steps,
+        guidance: args.guidance,
+        shift: args.shift,
+        keep: args.out.clone(),
+        ..Default::default()
+    };
+    let pb = if args.no_progress {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(0)
+    };
+    let report = eval_modes(bundle, &opts, |done, total| {
+        pb.set_length(total as u64);
+        pb.set_position(done as u64);
+    })?;
+    pb.finish_and_clear();
+    print!("{}", report.table());
+    for (mode, i, e) in &report.errors {
+        eprintln!("error: {mode}, prompt {i}: {e}");
+    }
+    if let Some(path) = &args.json {
+        write_modes_json(&report, path)?;
     }
     Ok(())
 }
