@@ -139,6 +139,11 @@ pub struct VaeStage {
     /// Reconstruct from `mu + latent_noise·ε` instead of sampling the posterior (None).
     #[serde(default)]
     pub latent_noise: Option<f64>,
+    /// Weight of a loss pulling the first three latent channels towards the clip's colours,
+    /// pooled over each latent cell (space and causal time group); 0 = off. Without it the small
+    /// VAE's encoder drops hue: its decoder settles on grey before the code carries colour.
+    #[serde(default)]
+    pub colour_anchor: f64,
     /// Clips encoded after training to measure the per-channel latent mean and std.
     pub stats_clips: usize,
 }
@@ -330,6 +335,9 @@ impl TrainConfig {
             }
         }
         let vs = arch.vae.spatial_compression() as u32;
+        if self.vae.colour_anchor > 0.0 && arch.vae.z_dim < 3 {
+            bail!("vae.colour_anchor needs z_dim ≥ 3 (it anchors three latent channels)");
+        }
         check_size("vae", self.vae.width, self.vae.height, self.vae.frames, vs)?;
         let first = self.data.sizes[0];
         if self.vae.width > first.width || self.vae.height > first.height {
@@ -371,6 +379,9 @@ impl TrainConfig {
             .is_some_and(|s| !(s.is_finite() && s >= 0.0))
         {
             bail!("vae.latent_noise must be a non-negative number");
+        }
+        if !(self.vae.colour_anchor.is_finite() && self.vae.colour_anchor >= 0.0) {
+            bail!("vae.colour_anchor must be a non-negative number");
         }
         if !(self.vae.object_weight.is_finite() && self.vae.object_weight >= 0.0) {
             bail!("vae.object_weight must be a non-negative number");

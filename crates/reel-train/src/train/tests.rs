@@ -10,7 +10,8 @@ pub(crate) fn tiny_json() -> String {
                                       {"width": 16, "height": 32, "frames": 1, "weight": 0.5}]},
       "vae": {"optim": {"steps": 3, "batch": 2, "lr": 1e-3, "warmup": 1, "schedule": "cosine",
                         "grad_clip": 1.0, "ema_decay": 0.9},
-              "width": 16, "height": 16, "frames": 5, "recon": "l1", "kl_weight": 1e-4, "stats_clips": 2},
+              "width": 16, "height": 16, "frames": 5, "recon": "l1", "kl_weight": 1e-4, "colour_anchor": 0.5,
+              "stats_clips": 2},
       "dit": {"optim": {"steps": 4, "batch": 2, "lr": 1e-3, "warmup": 1, "schedule": "constant",
                         "grad_clip": 1.0, "ema_decay": 0.9},
               "timesteps": {"kind": "shifted", "shift": 3.0}, "caption_dropout": 0.2,
@@ -352,5 +353,29 @@ fn vae_gradients_match_finite_differences() -> Result<()> {
         checked += 1;
     }
     assert!(checked >= 5, "only {checked} weights checked");
+    Ok(())
+}
+
+#[test]
+fn cell_colours_average_each_latent_cell() -> Result<()> {
+    // 5 frames (1 + 4) of 8×8: value = frame index + 10·(x ≥ 4) + 100·channel.
+    let dev = Device::Cpu;
+    let mut v = Vec::new();
+    for c in 0..3 {
+        for t in 0..5 {
+            for _y in 0..8 {
+                for x in 0..8 {
+                    v.push((t + if x >= 4 { 10 } else { 0 } + 100 * c) as f32);
+                }
+            }
+        }
+    }
+    let video = Tensor::from_vec(v, (1, 3, 5, 8, 8), &dev)?;
+    let cells = cell_colours(&video, 4, 4)?;
+    assert_eq!(cells.dims(), &[1, 3, 2, 2, 2]);
+    let got = cells.flatten_all()?.to_vec1::<f32>()?;
+    // Channel 0: latent frame 0 is frame 0 alone; latent frame 1 averages frames 1–4 (2.5).
+    assert_eq!(&got[..8], &[0.0, 10.0, 0.0, 10.0, 2.5, 12.5, 2.5, 12.5]);
+    assert_eq!(got[8], 100.0);
     Ok(())
 }
