@@ -48,8 +48,11 @@ pub trait VideoModel: Send + Sync {
         &self,
         _tl: &Timeline,
         _t_lat: usize,
-        _image_embeds: Option<&Tensor>,
+        image_embeds: Option<&Tensor>,
     ) -> Result<Option<FrameCondition>> {
+        if image_embeds.is_some() {
+            bail!("image embeddings were given, but this model takes no image condition");
+        }
         Ok(None)
     }
 

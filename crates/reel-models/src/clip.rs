@@ -72,14 +72,16 @@ impl ClipVisionConfig {
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
-        if self.num_attention_heads == 0 || self.hidden_size % self.num_attention_heads != 0 {
+        if self.num_attention_heads == 0
+            || !self.hidden_size.is_multiple_of(self.num_attention_heads)
+        {
             bail!(
                 "hidden_size {} does not split into {} heads",
                 self.hidden_size,
                 self.num_attention_heads
             );
         }
-        if self.patch_size == 0 || self.image_size % self.patch_size != 0 {
+        if self.patch_size == 0 || !self.image_size.is_multiple_of(self.patch_size) {
             bail!(
                 "image_size {} is not a multiple of patch_size {}",
                 self.image_size,
@@ -310,7 +312,8 @@ pub enum Resize {
 
 /// OpenAI CLIP mean/std (transformers' `OPENAI_CLIP_MEAN` / `OPENAI_CLIP_STD`).
 pub const CLIP_MEAN: [f32; 3] = [0.481_454_66, 0.457_827_5, 0.408_210_73];
-pub const CLIP_STD: [f32; 3] = [0.268_629_54, 0.261_302_58, 0.275_777_1];
+#[allow(clippy::excessive_precision)] // the published digits
+pub const CLIP_STD: [f32; 3] = [0.268_629_54, 0.261_302_58, 0.275_777_11];
 
 impl ClipImageProcessor {
     /// The transformers defaults for a tower of input size `s` (shortest edge s, crop s×s).
