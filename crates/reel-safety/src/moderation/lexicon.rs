@@ -4,11 +4,17 @@
 //! - terms are comma-separated; a term may be several words ("severed head");
 //! - a word ending in `*` also matches its verb/noun inflections (kill -> kills, killed, killing,
 //!   killer); `+` matches plurals/possessives only; a bare word matches exactly;
-//! - a lone `_` inside a phrase matches zero to two arbitrary words ("beat _ to death");
+//! - a lone `_` inside a phrase matches zero to two arbitrary words ("beat _ to death"), `__`
+//!   zero to four;
 //! - `except` lists words that, within three words of the match, mark it as benign
-//!   ("killer whale", "shoot a basketball").
+//!   ("killer whale", "shoot a basketball"); `@food`, `@sport`, ... stand for a whole
+//!   benign-context class from [`CLASSES`].
 //!
-//! Groups with weight 0 are context: they only count through the pair rules below.
+//! A category blocks when its score reaches 1: the weights of the distinct terms found plus
+//! the weights of the pair rules that hold (two cue groups within a window). Groups with
+//! weight 0 are context: they only count through the pair rules. A group with `needs` counts
+//! only when a hit of that group is also in the prompt (intimate settings only matter for
+//! sexual_minors when a minor is mentioned).
 
 use super::names;
 use super::policy::Category;
@@ -20,6 +26,8 @@ pub struct Spec {
     pub weight: f32,
     pub terms: &'static str,
     pub except: &'static str,
+    /// Groups (`a|b`) one of which must also be present for this group's weight to count.
+    pub needs: &'static str,
 }
 
 const fn spec(
@@ -35,16 +43,55 @@ const fn spec(
         weight,
         terms,
         except,
+        needs: "",
     }
 }
 
-/// Two groups that must occur within `window` words of each other; blocks `category`.
+/// A conditional cue group: its weight counts only when a `needs` group is present too.
+const fn cspec(
+    category: Category,
+    group: &'static str,
+    weight: f32,
+    terms: &'static str,
+    needs: &'static str,
+) -> Spec {
+    Spec {
+        category,
+        group,
+        weight,
+        terms,
+        except: "",
+        needs,
+    }
+}
+
+/// Two groups (`a|b` = either) that must occur within `window` words of each other; adds
+/// `weight` to `category`'s score (1.0 blocks on its own).
 pub struct Pair {
     pub category: Category,
     pub a: &'static str,
     pub b: &'static str,
     pub window: usize,
+    pub weight: f32,
     pub why: &'static str,
+}
+
+const fn pair(
+    category: Category,
+    a: &'static str,
+    b: &'static str,
+    window: usize,
+    weight: f32,
+    why: &'static str,
+) -> Pair {
+    Pair {
+        category,
+        a,
+        b,
+        window,
+        weight,
+        why,
+    }
 }
 
 const HUMAN: &str =
@@ -61,7 +108,10 @@ const HUMAN: &str =
     enemy, enemies, captive+, inmate+, guard+, teen+, teenager+, child, children, kid+, \
     baby, babies, toddler+, infant+, schoolgirl+, schoolboy+, his, hers, he, she, \
     dancer+, performer+, singer+, athlete+, swimmer+, runner+, bride+, groom+, celebrity, \
-    celebrities, influencer+, housewife, housewives, maid+, babysitter+, stepdad+, stepfather+";
+    celebrities, influencer+, housewife, housewives, maid+, babysitter+, stepdad+, stepfather+, \
+    worshipper+, worshiper+, zookeeper+, pupil+, gymnast+, coworker+, colleague+, wife, captive+, \
+    human+, humans, lover+, teammate+, boss+, landlord+, tenant+, student+, pilgrim+, reporter+, \
+    kids, schoolkid+";
 
 const MINOR: &str = "child, children, childs, kid+, kiddie+, kiddy, minor+, underage, toddler+, \
     preteen+, pre teen+, tween+, teen+, teenage, teenager+, schoolgirl+, schoolboy+, infant+, \
@@ -69,7 +119,15 @@ const MINOR: &str = "child, children, childs, kid+, kiddie+, kiddy, minor+, unde
     little girl+, little boy+, young girl+, young boy+, middle schooler+, grade schooler+, \
     elementary school, middle school, fifth grader+, sixth grader+, seventh grader+, \
     eighth grader+, daughter+, son+, niece+, nephew+, stepdaughter+, stepson+, boy scout+, \
-    girl scout+, schoolchild, schoolchildren, youngster+, newborn+, little one+";
+    girl scout+, schoolchild, schoolchildren, youngster+, newborn+, little one+, \
+    first grader+, second grader+, third grader+, fourth grader+, grade schooler+, \
+    first grade, second grade, third grade, fourth grade, fifth grade, sixth grade, \
+    seventh grade, eighth grade, ninth grade, grade school, gradeschooler+, kindergarten, \
+    junior high, junior higher+, high schooler+, high school freshman, high school freshmen, \
+    high school sophomore+, high school girl+, high school boy+, high school student+, \
+    pupil+, young student+, elementary schooler+, elementary student+, schoolkid+, \
+    school kid+, little kid+, young kid+, young teen+, young teenager+, child model+, \
+    pre teenager+, underaged, not yet eighteen, not yet 18, barely legal";
 
 const SEXUAL_ANY: &str = "sex, sexual, sexually, erotically, seductively, provocatively, sexy, sexualized, sexualised, nude+, nudity, \
     naked, porn+, porno+, pornographic, pornography, erotic, erotica, explicit, undress*, \
@@ -79,7 +137,17 @@ const SEXUAL_ANY: &str = "sex, sexual, sexually, erotically, seductively, provoc
     making out, make out, sensual, intimate, lewd, provocative, \
     provocatively, suggestive, raunchy, lust*, lustful, rape*, penis+, vagina+, crotch, \
     fuck*, no clothes, without clothes, nothing on, \
-    spread _ legs, onlyfans, fetish+, bdsm, bondage";
+    spread _ legs, onlyfans, fetish+, bdsm, bondage, \
+    alluring, skimpy, see through, seethrough, sheer nightgown+, caress*, fondl*, \
+    touch* under, touch* __ under, touched under, touch* _ private, private parts, privates, skirt lifted, \
+    lift* _ skirt, angled up, upskirt, without _ clothing, nothing but _ underwear, \
+    nothing but _ briefs, nothing but _ panties, pinup, pin up, \
+    revealing photo+, revealing picture+, revealing outfit+, revealing clothes, revealing pose+, \
+    hand+ sliding, hand+ _ under _ leotard, hand+ _ under _ skirt, hand+ _ under _ shorts, \
+    hand+ _ under _ shirt, take* off _ top, taking off _ top, took off _ top, \
+    peel* off _ clothes, tear* off _ clothes, undressing each other, sexting, nudes, \
+    nude pics, nude photos, pleasur* _ self, pleasur* himself, pleasur* herself, climax*, \
+    moan*, steamy sex, bare bottom+, bare chest+ _ girl, kissing _ on the lips _ bed";
 
 /// Every rule table, in no particular order.
 pub const SPECS: &[Spec] = &[
@@ -124,7 +192,7 @@ pub const SPECS: &[Spec] = &[
          skinny dipping, skinny dip*, shirtless _ woman, bare chested _ woman, \
          takes off _ clothes, take off _ clothes, took off _ clothes, taking off _ clothes, \
          removes _ clothes, remove _ clothes, removing _ clothes, removes _ bra, removes _ top, \
-         in bed together, grind* on, twerk*, booty, butt naked, bare butt, bare bottom+",
+         in bed together, grind* on, twerk*, booty, grope*, groping, feel* up, feeling up, spread* _ thighs, spread* _ legs, butt naked, bare butt, bare bottom+",
         ""),
     spec(Sexual, "nudity", 0.0,
         "naked, topless, bottomless, undress*, undressed, unclothed, no clothes, without clothes, \
@@ -154,7 +222,7 @@ pub const SPECS: &[Spec] = &[
          terrorist attack+, suicide bomber+, suicide bombing+, car bomb* _ crowd, \
          blow* up _ crowd, bomb* _ school, shoots up _ school, shoot up _ school, \
          chainsaw _ through, bleeding out, bled out, headless body, headless corpse",
-        "history historical documentary museum memorial remembrance lesson class prevention awareness"),
+        "history historical documentary museum memorial remembrance lesson class prevention awareness @food @material @toy"),
     spec(GraphicViolence, "gore_weak", 0.5,
         "body parts, bomb*, to death, blood, bloody, bloodied, bleed*, bleeding, corpse+, dead body, dead bodies, murder*, \
          slaughter*, gruesome, gunshot wound+, stab wound+, wound*, entrail+, intestine+, \
@@ -175,12 +243,74 @@ pub const SPECS: &[Spec] = &[
          knifes, knifed, throw* acid, pour* acid, acid on _ face, is shot, was shot, gets shot, got shot, \
          being shot, been shot, throws acid, acid attack+, \
          electrocute*, waterboard*, suffocate*, stone* _ to death, stoned to death, \
-         flog*, punch* _ until, kick* _ until, beat* _ until, bleed* _ out",
-        "video game games pillow pillows snowball snowballs foam nerf toy toys costume halloween zombie zombies"),
+         flog*, punch* _ until, kick* _ until, beat* _ until, bleed* _ out, \
+         cut* off, cut* open, slice* off, slice* open, sliced open, slit* open, hack* apart, \
+         hack* off, hack* at, hack* into, chop* off, chop* up, rip* through, rip* off, \
+         rip* apart, rip* open, rip* out, ripped out, tear* open, tear* apart, tear* off, \
+         tear* through, tear* out, tear* __ apart, rip* __ apart, tore apart, tore open, \
+         tore off, tore out, tore through, torn apart, torn open, torn off, torn out, \
+         torn through, cave* in, smash* _ head, smash* _ face, smash* _ against, bash* _ in, \
+         bash* _ head, snap* _ neck, break* _ neck, broke _ neck, crush* _ head, stomp* on, \
+         stomp* _ face, gouge*, sever*, snip* off, bayonet*, mow* down, mowing down, \
+         mowed down, pick* off, picking off, set on fire, douse* _ gasoline, \
+         splash* _ with acid, splash* _ drain cleaner, splash* _ with bleach, \
+         grenade into, bullet into, bullets into, knife into, blade into, axe into, \
+         sword into, nail gun into, drill* into, bullet tearing, bullet through, shot through, \
+         point blank, throw* rocks at, throw* stones at, hurl* rocks at, pelt*, \
+         blow* _ head off, blew _ head off, beat* senseless, beat* unconscious, \
+         kick* _ to death, drag* _ behind _ car, choke* _ until, drown* _ in _ bathtub, \
+         hold* _ under water, held _ under water, run* through with, ran through with, \
+         bludgeon*, pummel*, skewer*, disembowel*",
+        "video game games @toy @sport @food @material"),
     spec(GraphicViolence, "target", 0.0, HUMAN, ""),
+    // Body parts as the object of a violent act ("slices off his ear"); the owner being food,
+    // an animal, a toy or a material makes it benign ("the head off a salmon").
+    spec(GraphicViolence, "body_part", 0.0,
+        "head+, face+, skull+, throat+, neck+, chest+, stomach+, belly, bellies, torso+, arm+, \
+         leg+, finger+, toe+, ear+, eye+, eyeball+, brain+, intestine+, guts, spine+, jaw+, \
+         teeth, tooth, skin, flesh, limb+, bone+, ribs, kneecap+, hand+, foot, feet, tongue+, \
+         scalp+, lung+, mouth+, shoulder+, knee+, back of _ head",
+        "@food @animal @toy @material @medical"),
+    // Verbs that hurt when aimed at a person or body part, but are everyday otherwise ("slices
+    // bread", "drags a chair"): half a block with a person, half more with a body part.
+    spec(GraphicViolence, "harm_verb", 0.0,
+        "slic*, slash*, cut* out, cutting out, plunge*, smash*, stomp*, beat*, beating, whip*, \
+         dragging _ from, dragged _ from, push* off, shove* off, throw* _ off, \
+         pour* _ boiling, boiling oil, strangl*, choke*, burn*, scald*, stab*, batter*, \
+         torture*, impale*, gouge*, crush*, bludgeon*, shoot*, shot, hack*, chop*, \
+         hang*, drown*, electrocut*",
+        "@toy @sport @food @material @medical"),
+    spec(GraphicViolence, "weapon", 0.0,
+        "axe+, ax, sword+, machete+, knife, knives, cleaver+, chainsaw+, bayonet+, \
+         baseball bat+, hammer+, sledgehammer+, gun+, rifle+, pistol+, shotgun+, revolver+, \
+         bullet+, grenade+, nail gun+, broken bottle+, pliers, acid, drain cleaner, crowbar+, \
+         spear+, dagger+, blowtorch+, brick+, pickaxe+, scythe+, meat hook+",
+        "@toy @food @material"),
+    // Signs of graphic injury: half a block each, so two of them, or one with a person or
+    // body part, are enough.
+    spec(GraphicViolence, "gore_sign", 0.5,
+        "blood pouring, pouring blood, blood everywhere, covered in blood, pool of blood, \
+         pools of blood, soaked in blood, blood soaked, blood gushing, gushing blood, \
+         blood dripping _ mouth, red paste, skull crack*, crack* _ skull, split* open, \
+         head rolling, head rolls, rolling head, splatter*, brains splatter*, brains blown, \
+         brains on, intestines spill*, organs spill*, skin blister*, skin peel*, flesh peel*, face melt*, faces cut away, \
+         faces cut off, until _ stops moving, until _ stopped moving, until nothing is left, \
+         oozing, exposed bone+, bone+ sticking out, torn flesh, ripped flesh, charred bod*, \
+         screaming in agony, writhing in agony, hanging bodies, bodies hanging, \
+         blood _ everywhere, guts spill*, limbs flying, flying limbs, to pieces, \
+         blown to pieces, blowing _ to pieces, torn limbs, until _ bleeds, until _ bleed, \
+         smashing on the pavement, splattered, drone strike+, \
+         air strike+, boiling oil, broken bones, bones breaking, bone crunching, \
+         skin burning, burning flesh, screams of pain, screaming in pain",
+        "@food @toy @material"),
+    spec(GraphicViolence, "attacker", 0.5,
+        "gunman, gunmen, mass shooter+, active shooter+, sniper+, executioner+, murderer+, \
+         serial killer+, axe murderer+, assassin+, terrorist+, butcherer+, torturer+, \
+         psychopath+, hitman, hitmen",
+        "game games @toy @history"),
     // ---- hate ----
     spec(Hate, "slur", 1.0,
-        "nigger+, nigga+, niggas, nigg3r, kike+, spic+, chink+, faggot+, fag+, tranny, trannies, \
+        "nigger+, nigga+, niggas, nigg3r, kike+, spic, spics, chink+, faggot+, fag+, tranny, trannies, \
          wetback+, raghead+, towelhead+, gook+, sand nigger+, beaner+, kaffir+, coon+, \
          jungle bunny, porch monkey+, retard+, retards, dyke+, shemale+, zipperhead+, \
          camel jockey+, paki+, gyppo+, pikey+, golliwog+, sambo+, redskin+, squaw+, \
@@ -216,11 +346,28 @@ pub const SPECS: &[Spec] = &[
          not human, less than human, scum, invaders, invasion, degenerate+, degenerates, \
          abomination+, should be banned, are a cancer, are ruining, replace* us, stereotypical, \
          big nose+, hooked nose+, slanted eyes, eating dogs, spit* on, spat on, \
-         throw* stones at, chase* _ out, harass*, bully*, shout* slurs, yell* slurs",
+         throw* stones at, chase* _ out, harass*, bully*, shout* slurs, yell* slurs, \
+         less intelligent, more stupid, stupid, too stupid, dumb, lazy, filthy, dirty animals, \
+         are dirty, thieves, thief, born thieves, criminals, savage+, savages, bloodthirsty, \
+         rodent+, rat+, ape+, monkey+, pervert+, perverted, predator+, disease+, \
+         disease carrier+, carry disease+, spread* disease+, drunk+, drunks, terrorist+, \
+         invading, invader+, greedy, behind every war, behind every, control the media, \
+         control the banks, controls the, run the world, secretly rule, fit for slavery, \
+         only fit for, should be slaves, born to serve, should be deported, no _ allowed, \
+         not allowed in, smelly, stink*, liars, backward, primitive, barbaric, barbarians, \
+         beaten{@history}, attacked{@history}, assaulted{@history}, burn* _ koran, \
+         burn* _ quran, burn* _ torah, burn* _ bible, hook nosed, hooknosed, \
+         inferior to, superior to, breed like, should not vote, shouldnt vote, too stupid to, \
+         should be sterilized, sterilize*, gas chamber+, ovens, oven for, back to africa, \
+         go home, genetically inferior, cant be trusted, cannot be trusted, never be trusted, \
+         all the same, counting money, count* _ money, money bags, moneybags, hoarding money, \
+         hoard* _ gold, money grubbing, greedy, ruin* everything, destroy* our, taking our jobs, steal* our, laugh* at, laughing at, throw* _ at, \
+         eat* dogs, eat* cats, eat* bats, spread* _ virus+, spread* _ disease+, \
+         rapist+, drug dealer+, burn in hell, going to hell, abomination+, hateful",
         ""),
     spec(Hate, "protected", 0.0,
         "jews, jewish, jew, muslims, muslim, blacks, black people, black men, black women, \
-         black person, african americans, gays, gay people, gay men, gay couple+, \
+         black person, deaf+, autistic+, african americans, gays, gay people, gay men, gay couple+, \
          homosexuals, lesbians, trans people, transgender+, trans women, trans men, \
          immigrants, refugees, migrants, mexicans, asians, chinese people, arabs, christians, \
          catholics, hindus, sikhs, gypsies, roma, romani, disabled people, the disabled, \
@@ -230,12 +377,23 @@ pub const SPECS: &[Spec] = &[
          muslim family, gay bar+, pride parade+, asian people, asian americans, arab people, \
          indians, pakistanis, somalis, haitians, palestinians, israelis, ukrainians, \
          russians, koreans, japanese people, poles, irish people, italians, autistic people, \
-         deaf people, blind people, fat people, old people, elderly people, atheists",
+         deaf people, blind people, fat people, old people, elderly people, atheists, \
+         black children, black kids, black families, black folks, black youths, black americans, \
+         black neighbors, black students, black men, black people, blacks, black boys, black girls, \
+         disabled man+, disabled woman+, disabled person+, disabled kid+, disabled child, \
+         disabled children, sikh+, hindu+, arab+, mexican+, asian+, african+, gypsy, latino+, \
+         latina+, immigrant+, refugee+, migrant+, lesbian+, gay, gays, transgender+, \
+         trans person, trans kid+, jewish+, jews, muslim+, entire race, a race of, whole race, \
+         chinese, indian, pakistani+, somali+, haitian+, roma, romani, native+, aboriginal+, \
+         women, girls should, wheelchair+",
         ""),
     // ---- self-harm ----
-    spec(Hate, "worship", 0.0, "mosque+, synagogue+, church+, churches, temple+, gurdwara+", ""),
+    spec(Hate, "worship", 0.0,
+        "mosque+, synagogue+, church+, churches, temple+, gurdwara+, koran+, quran+, torah+, \
+         bible+, worshipper+, worshiper+", ""),
     spec(Hate, "worship_attack", 0.0,
-        "burn* down, burning down, burnt down, set* fire to, set* _ on fire, torch*, bomb*, \
+        "spray paint*, spray painting, graffiti, hateful, hate symbol+, hateful symbol+, \
+         burn* down, burning down, burnt down, set* fire to, set* _ on fire, torch*, bomb*, \
          firebomb*, vandaliz*, vandalis*, desecrat*, desecrate*, smash* _ windows, \
          spray* swastika+, paint* swastika+, attack*, raid*, storm*",
         ""),
@@ -249,7 +407,10 @@ pub const SPECS: &[Spec] = &[
          pro ana, proana, pro mia, starve* _ to death, overdose* on, od on, \
          hang* _ from _ noose, hanging from _ noose, hanged himself, hanged herself, \
          want* to die, wants to die, wanting to die, cuts on _ arm+, scars on _ wrist+, \
-         fresh cuts, blade _ wrist+, swallow* _ pills, bottle of pills, handful of pills",
+         fresh cuts, blade _ wrist+, rope around _ neck, belt around _ neck, \
+         cord around _ neck, noose around _ neck, step* off _ roof, step* off _ ledge, \
+         step* off _ building, jump* off _ roof, jump* from _ roof, jump* off _ building, \
+         jump* from _ building, leap* off _ building, leap* from _ building, swallow* _ pills, bottle of pills, handful of pills",
         "prevention hotline hotlines awareness lifeline helpline counselor counselors support crisis recovery charity"),
     spec(SelfHarm, "selfharm_weak", 0.5,
         "noose+, overdose*, pills, razor blade+, wrist+, cutting, scars, \
@@ -258,16 +419,148 @@ pub const SPECS: &[Spec] = &[
         "awareness recovery recovering"),
     spec(SelfHarm, "reflexive", 0.0,
         "myself, himself, herself, themselves, themself, yourself, oneself, own wrist+, \
-         own arm+, own head, own throat, own skin, own body, own life",
+         own arm+, own head, own throat, own skin, own body, own life, \
+         her forearm+, his forearm+, their forearm+, my forearm+, her wrist+, his wrist+, \
+         their wrist+, my wrist+, her thigh+, his thigh+, their thigh+, my thigh+, her arm+, \
+         their arm+, my arm+, her skin, their skin, my skin, own chin, own temple, \
+         own neck, own leg+, own finger+, own face",
         ""),
     spec(SelfHarm, "self_act", 0.0,
         "kill*, killing, hang*, hanged, cut*, cutting, slit*, stab*, shoot*, shot, burn*, \
          starve*, poison*, overdose*, harm*, drown*, suffocate*, strangle*, mutilate*, \
-         injure*, bleed*, slash*, scratch* until",
+         injure*, bleed*, slash*, scratch* until, press* _ blade, blade+, razor+, carv*, \
+         carve*, scratch* _ raw, stub* _ cigarette, gouge*, hit*, hitting, punch*, slap*, \
+         bang*, starv*",
         "accidentally accident accidental"),
     // ---- names ----
+    // Suicide methods and intent signals, phrased without the words "suicide" or "kill":
+    // half a block each, so a method with an intent (or two methods) blocks.
+    spec(SelfHarm, "sh_method", 0.5,
+        "rope around _ neck, noose around, step* off _ chair, kick* _ chair away, \
+         running car _ garage, closed garage, car exhaust, exhaust fumes, hose _ exhaust, \
+         sleeping pills, medicine cabinet, drink* bleach, drinking bleach, swallow* bleach, \
+         train tracks, railway tracks, railroad tracks, highway overpass, rail of _ bridge, \
+         railing of _ bridge, edge of _ roof, edge of _ building, jump* from _ roof, \
+         jump* off _ roof, jump* off _ bridge, jump* from _ bridge, stones in _ pockets, \
+         rocks in _ pockets, under _ own chin, under his chin, under her chin, wrists opened, \
+         wrists slit, open* _ wrists, red water, bathtub of _ blood, skin and bones, thigh gap, \
+         ribs showing, throw* up after, vomit*, vomiting, stay thin, stays thin, \
+         to be thin, to lose weight, make* _ throw up, painkiller+, whole bottle of, \
+         entire bottle of, overdos*, purg*, skip* meals, stopped eating, laxatives, \
+         hold my weight, hold his weight, hold her weight, support my weight, \
+         from the ceiling fan, from a ceiling fan, from the rafters, from a rafter, \
+         from the banister, bang* _ head against, until _ bleed*, until it bleeds, \
+         hides _ blade+, hiding _ blade+, sharpener blade+, bloody tissues, \
+         lie* down on _ tracks, lying down on _ tracks, lay down on _ tracks, \
+         walk* into _ traffic, walk* into the sea, walk* into the ocean, walk* into the river, \
+         into oncoming traffic, whole bottle, all the pills, entire bottle, \
+         extension cord around _ neck, break* _ own, breaking _ own, smash* _ own, \
+         hit* _ own head, punch* _ own, belt around _ neck, plastic bag over _ head",
+        "prevention hotline awareness recovery lifeline helpline counselor support crisis"),
+    spec(SelfHarm, "sh_intent", 0.5,
+        "end it all, ending it all, to die, can die, never coming back, never come back, \
+         let go, ready to let go, farewell letter+, farewell note+, goodbye letter+, \
+         goodbye video+, goodbye message+, goodbye text+, last letter+, final letter+, \
+         take them all, took them all, taking them all, swallow* them all, about to jump, \
+         ready to jump, going to jump, waiting for the next train, waiting for the train, \
+         feel something, no reason to live, nothing to live for, better off without me, \
+         better off dead, nobody would miss, no one would miss, worthless, deliberately, \
+         on purpose, want* to disappear, disappear forever, punish* herself, \
+         punish* himself, punish* myself, punish* themselves, numb the pain, \
+         to stop the pain",
+        "prevention hotline awareness recovery lifeline helpline counselor support crisis"),
+    spec(SelfHarm, "firearm", 0.0,
+        "rifle+, gun+, pistol+, shotgun+, revolver+, barrel+, muzzle+, handgun+", ""),
+    spec(SelfHarm, "sh_target", 0.0,
+        "own chin, under _ chin, own temple, own mouth, his mouth, her mouth, his temple, \
+         her temple, own head, in _ mouth", ""),
+    // ---- sexual content involving minors: conditional cues ----
+    // Intimate settings and adult presence: innocent alone, and next to a child they still
+    // count only half, so a minor needs two of them ("aged 9 ... steamy shower") to block.
+    cspec(SexualMinors, "minor_ctx", 0.5,
+        "underwear, briefs, panties, bikini+, nightgown+, nightie+, towel, only a towel, \
+         motel, motel room+, hotel room+, shower+, bath, bathtub+, bathing, steamy, \
+         massag*, in bed with, into bed with, under the covers, bent over, \
+         kiss* __ on the lips, kiss* __ on the mouth, on the lips, alone with, behind closed doors, \
+         keep a secret, our secret, locker room+, changing room+, sleepover+, \
+         sitting on _ lap, on his lap, tiny outfit+, short skirt+, crop top+, \
+         makeup and heels, adult makeup, high heels, pose* like _ model, like a woman, \
+         pictures of _ body, photos of _ body, picture of _ body, photo of _ body, \
+         send* _ pictures, sending _ photos, webcam, private chat, dm+, direct message+",
+        "minor|child_hint"),
+    cspec(SexualMinors, "adult", 0.5,
+        "grown man+, grown men, grown woman+, adult, adults, adult man+, adult men, older man+, \
+         older men, old man+, old men, stranger+, coach+, teacher+, boyfriend+, his hands, \
+         middle aged man, middle aged men, photographer+, audience of _ men",
+        "minor|child_hint"),
+    spec(SexualMinors, "child_hint", 0.0,
+        "pigtails, lunchbox+, lunch box+, school uniform+, schoolbag+, school bag+, \
+         teddy bear+, lollipop+, pacifier+, diaper+, training bra+, braces, pageant girl+, \
+         child pageant+, little pageant+, playground", ""),
+    // ---- sexual content: suggestive cues ----
+    // Each is innocent alone ("steamy shower", "passion"); two of them together block.
+    spec(Sexual, "sex_hint", 0.5,
+        "moan*, throes of passion, passionate*, steamy, tangled in _ sheets, bodies pressed, \
+         bodies entwined, bare chest+, bare bosom+, bosom+, bare curves, cleavage, \
+         negligee+, see through, seethrough, sheer, skimpy, revealing, peel* off _ dress, peel* off _ clothes, peel* off _ top, \
+         nothing underneath, showing everything, in full view, spread* _ thighs, \
+         top pulled down, pulls down _ top, tear* off _ clothes, tearing off _ clothes, \
+         rip* off _ clothes, unbutton*, wet t shirt, shirts come off, glistening, oiled, \
+         crawl* toward the camera, nothing to the imagination, lovers, pushing her onto, \
+         onto the bed, clothes scattered, clothes on the floor, \
+         writhing, panting, sweaty bodies, bedroom eyes, licking _ lips, bites _ lip, \
+         biting _ lip, straddl*, grinding, gyrat*, sultry, busty, curvy, bare skin, \
+         skin to skin, touching herself, touching himself, wearing nothing, hardly anything on, \
+         barely covering, barely covered, barely dressed, scantily clad, scantily, \
+         undressing each other, kissing and undressing, bare body, bare bodies, \
+         kisses down, kissing down, lift* _ skirt, lifting _ skirt, no underwear, \
+         without underwear, breathing heavily, heavy breathing, riding _ in bed, \
+         in bed together, naked together, touching each other, feeling up, \
+         hands all over, hand on _ thigh, hands on _ thighs, between _ thighs",
+        ""),
+    spec(Sexual, "sex_explicit", 1.0,
+        "pleasur* herself, pleasur* himself, pleasur* themselves, pleasur* each other, \
+         private parts, privates, erect member+, his member, climax*, doggy style, doggystyle, \
+         performing oral, perform* oral, going down on, adult film+, adult video+, \
+         adult movie+, amateur porn, x rated, doing it doggy, sixty nine, 69 position, \
+         missionary position, cowgirl position, reverse cowgirl, undressing each other, \
+         rubbing _ crotch, touching _ crotch, grab* _ crotch, sex toy+, vibrator+, \
+         wet dream+, one night stand _ bed, hooking up _ bed, quickie+, \
+         having a quickie, ride* him, riding him, ride* her, riding her",
+        "@medical"),
+    spec(Sexual, "going_at_it", 0.0, "going at it, doing it, went at it, go at it", ""),
+    // ---- public figures described without their name ----
+    spec(PublicFigures, "office", 0.0,
+        "president+, prime minister+, chancellor+, king+, queen+, pope, ceo+, founder+, \
+         first lady, supreme leader+, vice president+, dictator+, premier+, monarch+, \
+         crown prince+, prince+, princess+, head of state, chairman+, chairwoman+, \
+         leader+, speaker of the house, secretary of state, senator+, governor+, \
+         mayor+, ayatollah+, emperor+, tsar+, richest man, richest woman, richest person",
+        ""),
+    spec(PublicFigures, "polity", 0.0,
+        "of the united states, of the us, usa, american, of america, of russia, russian, \
+         british, of britain, uk, of the uk, of england, english, french, of france, german, \
+         of germany, chinese, of china, indian, of india, ukrainian, of ukraine, north korean, \
+         of north korea, israeli, of israel, turkish, of turkey, brazilian, of brazil, \
+         canadian, of canada, mexican, of mexico, italian, of italy, japanese, of japan, \
+         argentine, of argentina, iranian, of iran, saudi, of saudi arabia, australian, \
+         spanish, of spain, hungarian, polish, of facebook, of meta, of tesla, of spacex, \
+         of amazon, of apple, of microsoft, of google, of twitter, of openai, \
+         of nvidia, current, former, late, 40th, 41st, 42nd, 43rd, 44th, 45th, 46th, 47th, \
+         in the world, on earth, white house, kremlin, downing street, vatican, buckingham",
+        ""),
+    spec(PublicFigures, "figure_desc", 1.0,
+        "the pope, the actor who played, the actress who played,          the owner of twitter, the owner of x, deepfake+, deep fake+, deepfaked, \
+         lookalike of, look alike of, impersonat* _ president",
+        "costume costumes chess cards deck bee bees ant ants @toy"),
     spec(PublicFigures, "figure", 1.0, names::PUBLIC_FIGURES, ""),
     spec(CharactersBrands, "brand", 1.0, names::CHARACTERS_BRANDS, "style styled inspired esque"),
+    // "<someone> from <franchise>", a product with its logo.
+    spec(CharactersBrands, "brand_hint", 0.5,
+        "logo+, logos, trademark+, swoosh, mascot+, branded, brand name+, clearly visible, \
+         official merch+, from the movie, from the film, from the show, from the game, \
+         from the cartoon, from the anime, from the comic+, from the series",
+        ""),
 ];
 
 pub const PAIRS: &[Pair] = &[
@@ -276,6 +569,7 @@ pub const PAIRS: &[Pair] = &[
         a: "minor",
         b: "sexual_any",
         window: 14,
+        weight: 1.0,
         why: "a minor together with sexual or nudity terms",
     },
     Pair {
@@ -283,6 +577,7 @@ pub const PAIRS: &[Pair] = &[
         a: "nudity",
         b: "human",
         window: 8,
+        weight: 1.0,
         why: "a person described as nude or undressing",
     },
     Pair {
@@ -290,6 +585,7 @@ pub const PAIRS: &[Pair] = &[
         a: "sex_weak",
         b: "human",
         window: 6,
+        weight: 1.0,
         why: "sexualised description of a person",
     },
     Pair {
@@ -297,6 +593,7 @@ pub const PAIRS: &[Pair] = &[
         a: "violent_act",
         b: "target",
         window: 6,
+        weight: 1.0,
         why: "violence against a person",
     },
     Pair {
@@ -304,6 +601,7 @@ pub const PAIRS: &[Pair] = &[
         a: "hate_act",
         b: "protected",
         window: 7,
+        weight: 1.0,
         why: "hostility toward a protected group",
     },
     Pair {
@@ -311,6 +609,7 @@ pub const PAIRS: &[Pair] = &[
         a: "hate_weak",
         b: "protected",
         window: 8,
+        weight: 1.0,
         why: "hate symbol or slur context with a protected group",
     },
     Pair {
@@ -318,6 +617,7 @@ pub const PAIRS: &[Pair] = &[
         a: "worship_attack",
         b: "worship",
         window: 6,
+        weight: 1.0,
         why: "an attack on a place of worship",
     },
     Pair {
@@ -325,6 +625,7 @@ pub const PAIRS: &[Pair] = &[
         a: "hate_weak",
         b: "worship",
         window: 8,
+        weight: 1.0,
         why: "hate symbols at a place of worship",
     },
     Pair {
@@ -332,8 +633,90 @@ pub const PAIRS: &[Pair] = &[
         a: "reflexive",
         b: "self_act",
         window: 3,
+        weight: 1.0,
         why: "a person harming themselves",
     },
+    pair(
+        SexualMinors,
+        "child_hint",
+        "sexual_any",
+        14,
+        1.0,
+        "a child (by appearance) together with sexual or nudity terms",
+    ),
+    pair(Sexual, "going_at_it", "human", 4, 1.0, "people having sex"),
+    pair(
+        GraphicViolence,
+        "violent_act",
+        "body_part",
+        5,
+        1.0,
+        "violence to a body",
+    ),
+    pair(
+        GraphicViolence,
+        "weapon",
+        "body_part",
+        6,
+        0.5,
+        "a weapon at a body part",
+    ),
+    pair(
+        GraphicViolence,
+        "harm_verb",
+        "target",
+        5,
+        0.5,
+        "a person being hurt",
+    ),
+    pair(
+        GraphicViolence,
+        "harm_verb",
+        "body_part",
+        4,
+        0.5,
+        "a body part being hurt",
+    ),
+    pair(
+        GraphicViolence,
+        "weapon",
+        "target",
+        5,
+        0.25,
+        "a weapon used on a person",
+    ),
+    pair(
+        GraphicViolence,
+        "gore_sign",
+        "target|body_part",
+        8,
+        0.5,
+        "an injured person",
+    ),
+    pair(
+        GraphicViolence,
+        "attacker",
+        "target",
+        8,
+        0.5,
+        "an attacker and victims",
+    ),
+    pair(
+        SelfHarm,
+        "firearm",
+        "sh_target",
+        4,
+        1.0,
+        "a gun pointed at oneself",
+    ),
+    pair(
+        PublicFigures,
+        "office",
+        "polity",
+        3,
+        1.0,
+        "a real office holder described by title",
+    ),
 ];
 
 /// Ordinary short English words: split fragments made only of these are not re-joined
@@ -395,7 +778,16 @@ pub const WORD_EXCEPTIONS: &[(&str, &str)] = &[
     ("was", "film camera movie 35mm digital drone iphone location"),
     ("execute", "dive flip backflip jump move plan trick turn maneuver pass routine spin kick order program code task perfect flawless museum axe display"),
     ("execution", "dive flip backflip jump move plan trick turn maneuver pass routine spin kick order program code task perfect flawless museum axe display"),
-    ("stab", "at"),
+    ("stab", "at @food"),
+    ("chop", "@food @material"),
+    ("slice", "@food @material"),
+    ("hack", "@food @material"),
+    ("carve", "@food @material"),
+    ("smash", "@food @material @toy"),
+    ("crush", "@food @material @toy"),
+    ("tear", "@food @material @toy"),
+    ("rip", "@food @material @toy"),
+    ("splatter", "paint paints painting painter canvas mud @food"),
     ("slash", "grass brush weeds through prices price sale budget costs cost waves"),
     ("slit", "skirt dress gown eyes eye window opening envelope"),
     ("torture", "chamber museum device devices exhibit"),
@@ -404,8 +796,8 @@ pub const WORD_EXCEPTIONS: &[(&str, &str)] = &[
     ("butcher", "shop counter deli meat steak steaks"),
     ("lynch", "david"),
     ("hang", "painting paintings portrait photo picture pictures laundry clothes clothesline coat coats hat hats jacket hammock wall walls decorations lanterns lights upside bars out"),
-    ("cut", "shaving shave slice slices piece pieces portion portions hair bangs fringe nails grass lawn hedge loose free cake bread paper wood ribbon fabric cloth cheese meat steak vegetables onion onions tomato carrot board"),
-    ("cutting", "shaving shave slice slices piece pieces portion portions hair bangs fringe nails grass lawn hedge loose free cake bread paper wood ribbon fabric cloth cheese meat steak vegetables onion onions tomato carrot board"),
+    ("cut", "shaving shave slice slices piece pieces portion portions hair bangs fringe nails grass lawn hedge loose free cake bread paper wood ribbon fabric cloth cheese meat steak vegetables onion onions tomato carrot board @food @material"),
+    ("cutting", "shaving shave slice slices piece pieces portion portions hair bangs fringe nails grass lawn hedge loose free cake bread paper wood ribbon fabric cloth cheese meat steak vegetables onion onions tomato carrot board @food @material"),
     ("burn", "stove oven pan pot iron tea coffee sun sunburn toast chef cook cooking kitchen grill candle candles calories"),
     ("attack", "goal net basket"),
     ("bomb", "bath photo"),
@@ -427,4 +819,66 @@ pub const WORD_EXCEPTIONS: &[(&str, &str)] = &[
     ("chink", "armor armour light wall"),
     ("to", "bored scared scares scaring laugh laughs laughing laughed tickled worried freezing frozen loved love sick tired"),
     ("lego", "like style type inspired"),
+];
+
+/// Benign-context classes, referenced as `@name` in exception lists: a violent verb next to
+/// food, sports gear, toys or materials is cooking, sport, play or work ("hacks a pork
+/// shoulder apart", "a chainsaw cutting through a log").
+pub const CLASSES: &[(&str, &str)] = &[
+    (
+        "food",
+        "fish salmon tuna trout cod shrimp shrimps prawn prawns lobster lobsters crab \
+        crabs chicken chickens turkey pork beef lamb steak steaks meat ham bacon sausage \
+        sausages roast fillet fillets potato potatoes tomato tomatoes onion onions carrot \
+        carrots vegetable vegetables veggies fruit apple apples melon melons watermelon \
+        pumpkin pumpkins bread loaf cake pie cheese dough egg eggs pizza sandwich pineapple \
+        coconut coconuts lettuce cabbage garlic sauce soup butter chocolate candy cucumber \
+        pepper peppers mango banana lemon lemons orange oranges squid octopus oyster oysters \
+        clam clams mussels fork forks spoon chopsticks skewer skewers kebab ribs brisket \
+        tofu noodles pasta dumpling dumplings sushi burger burgers hotdog",
+    ),
+    (
+        "sport",
+        "ball balls basketball football soccer baseball puck goal goalie keeper net \
+        hoop hoops court match game tournament league referee mat tackle tackles \
+        quarterback striker pitcher batter boxer boxers boxing wrestler wrestlers wrestling \
+        fencer fencers fencing karate judo taekwondo sparring spar rugby hockey tennis golf \
+        serve dunk penalty championship olympic olympics team player players stadium ring \
+        opponent opponents inning touchdown volleyball dodgeball paintball laser tag",
+    ),
+    (
+        "toy",
+        "toy toys doll dolls puppet puppets plush stuffed teddy lego figurine figurines \
+        costume costumes halloween prop props fake pretend pretends pretending magician \
+        trick nerf foam pillow pillows snowball snowballs balloon balloons cartoon animated \
+        videogame zombie zombies mannequin mannequins scarecrow dummy dummies statue \
+        statues robot robots plastic cardboard",
+    ),
+    (
+        "material",
+        "log logs wood wooden lumber plank planks board boards trunk stump \
+        firewood tire tires pipe pipes metal steel sheet sheets paper \
+        fabric cloth ice marble clay shingles nail nails tile tiles drywall hedge bush \
+        bushes",
+    ),
+    (
+        "animal",
+        "fish salmon shark sharks lion lions lioness zebra zebras elk deer gazelle \
+        antelope seal seals mouse mice rat rats bird birds insect insects bug bugs mantis \
+        spider snake snakes frog frogs crab prey carcass cow cows pig pigs sheep goat goats \
+        horse horses puppy kitten dinosaur dinosaurs beetle worm worms chicken chickens \
+        turkey duck ducks hen lobster wildebeest buffalo bison moose boar",
+    ),
+    (
+        "medical",
+        "surgeon surgeons surgery doctor doctors nurse nurses hospital dentist \
+        paramedic paramedics medic clinic stitches stitching stitch bandage bandages \
+        bandaging cast xray operating therapist physiotherapist vaccine injection vet \
+        veterinarian examining exam checkup anatomy",
+    ),
+    (
+        "history",
+        "history historical documentary museum memorial reenactment exhibit \
+        archive archival remembrance lesson lessons textbook",
+    ),
 ];

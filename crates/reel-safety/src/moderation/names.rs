@@ -31,7 +31,52 @@ pub const PUBLIC_FIGURES: &str = "donald trump+, joe biden+, barack obama+, mich
     rafael nadal+, novak djokovic+, tom brady+, kylian mbappe+, conor mcgregor+, \
     mike tyson+, greta thunberg+, malala yousafzai+, joe rogan+, mrbeast, mr beast, \
     pewdiepie, andrew tate+, jordan peterson+, barron trump+, melania trump+, \
-    ivanka trump+, hunter biden+, jill biden+";
+    ivanka trump+, hunter biden+, jill biden+, \
+    jackie chan+, kevin hart+, emma stone+, bad bunny+, nicki minaj+, cardi b, travis scott+, \
+    post malone+, the weeknd, bruno mars+, lil nas x, doja cat+, olivia rodrigo+, \
+    sabrina carpenter+, chappell roan+, lana del rey+, lizzo+, justin timberlake+, \
+    celine dion+, mariah carey+, whitney houston+, michael jackson+, elvis presley+, \
+    freddie mercury+, john lennon+, paul mccartney+, mick jagger+, bob dylan+, \
+    bruce springsteen+, dolly parton+, shania twain+, jimmy fallon+, jimmy kimmel+, \
+    stephen colbert+, ellen degeneres+, david letterman+, conan obrien+, trevor noah+, \
+    jon stewart+, tucker carlson+, sean hannity+, rachel maddow+, anderson cooper+, \
+    mark cuban+, larry page+, sergey brin+, sundar pichai+, satya nadella+, jensen huang+, \
+    jack ma+, richard branson+, jack dorsey+, peter thiel+, jack black+, jim carrey+, \
+    adam sandler+, ben stiller+, will ferrell+, eddie murphy+, chris rock+, dave chappelle+, \
+    samuel l jackson+, samuel jackson+, tom holland+, zac efron+, chris pratt+, chris evans+, \
+    robert pattinson+, kristen stewart+, anne hathaway+, salma hayek+, penelope cruz+, \
+    antonio banderas+, arnold schwarzenegger+, schwarzenegger+, sylvester stallone+, \
+    stallone+, jason statham+, vin diesel+, bruce lee+, jet li+, nicolas cage+, tom hardy+, \
+    cillian murphy+, florence pugh+, anya taylor joy+, jenna ortega+, millie bobby brown+, \
+    dakota johnson+, kirsten dunst+, nicole kidman+, cate blanchett+, julia roberts+, \
+    sandra bullock+, halle berry+, viola davis+, lupita nyongo+, michael b jordan+, \
+    idris elba+, benedict cumberbatch+, hugh jackman+, henry cavill+, jason momoa+, \
+    blake lively+, gwyneth paltrow+, kate winslet+, helen mirren+, judi dench+, \
+    ian mckellen+, patrick stewart+, sean connery+, daniel craig+, pierce brosnan+, \
+    clint eastwood+, al pacino+, robert de niro+, de niro+, jack nicholson+, \
+    harrison ford+, mark hamill+, steven spielberg+, quentin tarantino+, tarantino+, \
+    christopher nolan+, martin scorsese+, james cameron+, george lucas+, paris hilton+, \
+    kendall jenner+, khloe kardashian+, kourtney kardashian+, hailey bieber+, \
+    gigi hadid+, bella hadid+, ali khamenei+, khamenei+, mohammed bin salman+, \
+    bashar al assad+, bashar assad+, nicolas maduro+, maduro+, viktor orban+, orban+, \
+    marine le pen+, nigel farage+, farage+, liz truss+, theresa may+, david cameron+, \
+    tony blair+, gordon brown+, jacinda ardern+, anthony albanese+, shinzo abe+, \
+    fumio kishida+, yoon suk yeol+, cyril ramaphosa+, pedro sanchez+, mark rutte+, \
+    ursula von der leyen+, antonio guterres+, mitch mcconnell+, chuck schumer+, ted cruz+, \
+    marco rubio+, lindsey graham+, mitt romney+, rudy giuliani+, steve bannon+, \
+    tulsi gabbard+, robert f kennedy+, rfk jr, pete buttigieg+, gavin newsom+, \
+    marjorie taylor greene+, matt gaetz+, nikki haley+, vivek ramaswamy+, \
+    john f kennedy+, ronald reagan+, richard nixon+, jimmy carter+, nelson mandela+, \
+    stephen curry+, steph curry+, kobe bryant+, shaquille oneal+, shaq, kevin durant+, \
+    giannis antetokounmpo+, patrick mahomes+, travis kelce+, aaron rodgers+, \
+    simone biles+, michael phelps+, naomi osaka+, coco gauff+, carlos alcaraz+, \
+    lewis hamilton+, max verstappen+, zlatan ibrahimovic+, erling haaland+, \
+    mohamed salah+, david beckham+, beckham+, wayne rooney+, diego maradona+, maradona+, \
+    muhammad ali+, floyd mayweather+, jake paul+, logan paul+, khabib nurmagomedov+, \
+    ronda rousey+, shohei ohtani+, derek jeter+, wayne gretzky+, tony hawk+, \
+    kai cenat+, ishowspeed, addison rae+, charli damelio+, khaby lame+, markiplier+, \
+    kim jong il+, ivanka+, melania+, bill maher+, alex jones+, george soros+, soros+, \
+    anthony fauci+, fauci+, kanye+, ye west, beyonce knowles+, jay z+, oprah winfrey+";
 
 /// Characters from films, games and comics, and commercial brands.
 pub const CHARACTERS_BRANDS: &str = "mickey mouse+, minnie mouse+, donald duck+, \
@@ -63,4 +108,44 @@ pub const CHARACTERS_BRANDS: &str = "mickey mouse+, minnie mouse+, donald duck+,
     xbox+, red bull can+, heineken, budweiser, doritos, oreo+, kitkat+, kit kat+, \
     m&m+, skittles, pringles, nutella, lays chips, ikea, walmart, target logo, \
     airbnb, spotify, twitter logo, openai, chatgpt, hot wheels, nerf gun+, \
-    jeep wrangler+, harley davidson+, ray ban+, converse sneaker+, levis, levi's jeans";
+    jeep wrangler+, harley davidson+, ray ban+, converse sneaker+, levis, levi's jeans, \
+    luigi+, mario and luigi, mario kart, super mario bros, princess elsa, queen elsa, \
+    elsa and olaf, olaf the snowman, from frozen, disneys frozen, sonic{boom booms speed \
+    screwdriver toothbrush youth wave waves}, ronald mcdonald+, golden arches, \
+    buzz and woody, woody and buzz, toy story, despicable me, minions movie, \
+    pooh bear+, pooh and piglet, monster energy, goofy and pluto, pluto the dog, \
+    disneyland, disney world, michelin man, kirby+, tardis, doctor who, air jordan+, \
+    air jordans, thomas the tank engine+, the lion king, lion king, finding dory, \
+    the incredibles, kung fu panda, how to train your dragon, the little mermaid, \
+    moana, encanto, lilo and stitch, sesame street, the muppets, looney tunes, \
+    the avengers, avengers, x men, justice league, transformers, jurassic park, \
+    ghostbusters, game of thrones, lord of the rings, the hobbit, the witcher, \
+    call of duty, overwatch, league of legends, among us, roblox, animal crossing, \
+    street fighter, mortal kombat, final fantasy, resident evil, angry birds, pac man+, \
+    pacman+, tetris, my little pony, care bears, power rangers, thundercats, \
+    dragon ball, one piece, attack on titan, demon slayer, studio ghibli, spirited away, \
+    paddington bear+, paddington, baby shark, cinderella castle, the grinch, \
+    rick and morty, scooby, bart simpson+, megatron+, bumblebee transformer+, spock+, \
+    captain kirk+, legolas+, aragorn+, r2d2, r2 d2, c3po, c 3po, bb8, grogu+, \
+    mandalorian+, boba fett+, kylo ren+, thanos+, marvels black panther, captain marvel+, \
+    doctor strange+, groot+, rocket raccoon+, aquaman+, green lantern+, catwoman+, \
+    yoshi+, princess zelda+, mega man+, megaman+, crash bandicoot+, spyro+, \
+    jigglypuff+, eevee+, mewtwo+, ash ketchum+, luffy+, doraemon+, kuromi+, tweety+, \
+    tweety bird+, road runner+, wile e coyote+, porky pig+, popeye+, betty boop+, \
+    felix the cat+, casper the friendly ghost, he man+, skeletor+, smurf+, smurfs, \
+    teletubbies, teletubby, barney the dinosaur, dora the explorer, patrick star+, \
+    squidward+, mr krabs+, rugrats, coke bottle+, bottle of coke, can of coke, coke can+, \
+    diet coke, coke zero, sprite can+, fanta+, dr pepper+, mountain dew+, gatorade+, \
+    dunkin donuts, dunkin+, taco bell+, wendys, pizza hut+, dominos pizza, chipotle+, \
+    krispy kreme+, heinz ketchup, kelloggs, frosted flakes, tony the tiger, cheerios, \
+    lucky charms, nestle+, hersheys, snickers, twix, toblerone+, haribo+, lindt+, \
+    ben and jerrys, coors+, corona beer+, guinness+, jack daniels, absolut vodka, \
+    marlboro+, reebok+, under armour+, vans sneaker+, north face jacket+, supreme logo, \
+    balenciaga+, dior+, burberry+, tiffany and co, cartier+, omega watch+, lululemon+, \
+    uniqlo+, home depot+, costco+, ups truck+, fedex+, uber+, lyft+, ford mustang+, \
+    chevrolet+, chevy+, honda+, nissan+, audi+, hyundai+, kia+, volvo+, land rover+, \
+    range rover+, mini cooper+, bugatti+, mclaren+, maserati+, ducati+, yamaha+, \
+    kawasaki+, boeing+, airbus+, spacex, android robot, nvidia, intel+, sony+, \
+    canon camera+, nikon+, gopro+, bose+, beats headphones, airpods, apple watch+, \
+    nintendo switch+, game boy+, gameboy+, sega+, atari+, pokeball+, \
+    mcdonald's logo, nike swoosh";

@@ -3,20 +3,22 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use super::lexicon::{Pair, Spec, COMMON_WORDS, PAIRS, SPECS, WORD_EXCEPTIONS};
+use super::lexicon::{Pair, Spec, CLASSES, COMMON_WORDS, PAIRS, SPECS, WORD_EXCEPTIONS};
 use super::normalize::{skeleton, tokenize};
 use super::policy::{Category, Policy};
 use super::Verdict;
 
 /// How far (in words) an exception word may be from a match to cancel it.
 const EXCEPT_WINDOW: usize = 3;
+/// The same for a group's own exception list (mostly context classes).
+const SPEC_EXCEPT_WINDOW: usize = 5;
 /// Longest run of fragments re-joined into one word ("k i l l i n g" is 7).
 const MAX_JOIN: usize = 14;
 
 enum PWord {
     Forms(HashSet<String>),
-    /// Zero to two arbitrary words.
-    Wild,
+    /// Zero to this many arbitrary words (`_` two, `__` four).
+    Wild(usize),
 }
 
 struct Term {
@@ -41,6 +43,25 @@ struct Compiled {
 fn sk(word: &str) -> String {
     let t: String = tokenize(word).into_iter().map(|t| t.text).collect();
     skeleton(&t)
+}
+
+/// Exception words: plain words, and `@class` references to the benign-context classes in
+/// `lexicon::CLASSES` (food, sport, toy, ...), so a context is listed once and reused.
+fn except_words(list: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in list.split_whitespace() {
+        match w.strip_prefix('@') {
+            Some(name) => {
+                let (_, words) = CLASSES
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .unwrap_or_else(|| panic!("lexicon: unknown exception class @{name}"));
+                out.extend(words.split_whitespace().map(sk));
+            }
+            None => out.push(sk(w)),
+        }
+    }
+    out
 }
 
 /// Surface forms of a word for a marker: `*` verb/noun inflections, `+` plurals, none exact.
@@ -92,12 +113,12 @@ fn inflect(word: &str, marker: Option<char>) -> Vec<String> {
 fn compile() -> Compiled {
     let word_except: HashMap<String, HashSet<String>> = WORD_EXCEPTIONS
         .iter()
-        .map(|(w, ex)| (sk(w), ex.split_whitespace().map(sk).collect()))
+        .map(|(w, ex)| (sk(w), except_words(ex).into_iter().collect()))
         .collect();
     let mut terms = Vec::new();
     let mut spec_except = Vec::new();
     for (si, spec) in SPECS.iter().enumerate() {
-        spec_except.push(spec.except.split_whitespace().map(sk).collect());
+        spec_except.push(except_words(spec.except).into_iter().collect());
         for raw in spec.terms.split(',') {
             let raw = raw.trim();
             if raw.is_empty() {
@@ -106,18 +127,16 @@ fn compile() -> Compiled {
             let (body, mut except): (&str, HashSet<String>) = match raw.find('{') {
                 Some(p) => (
                     raw[..p].trim(),
-                    raw[p + 1..]
-                        .trim_end_matches('}')
-                        .split_whitespace()
-                        .map(sk)
+                    except_words(raw[p + 1..].trim_end_matches('}'))
+                        .into_iter()
                         .collect(),
                 ),
                 None => (raw, HashSet::new()),
             };
             let mut words = Vec::new();
             for w in body.split_whitespace() {
-                if w == "_" {
-                    words.push(PWord::Wild);
+                if w == "_" || w == "__" {
+                    words.push(PWord::Wild(if w == "_" { 2 } else { 4 }));
                     continue;
                 }
                 let (base, marker) = match w.chars().last() {
@@ -135,7 +154,10 @@ fn compile() -> Compiled {
                     except.extend(ex.iter().cloned());
                 }
             }
-            let display = body.replace(['*', '+'], "").replace(" _ ", " … ");
+            let display = body
+                .replace(['*', '+'], "")
+                .replace(" __ ", " … ")
+                .replace(" _ ", " … ");
             // A phrase written as one word ("blowjob", "taylorswift") matches too.
             let joinable = words.len() > 1 && words.iter().all(|w| matches!(w, PWord::Forms(_)));
             if joinable {
@@ -241,7 +263,7 @@ fn match_at(words: &[PWord], wi: usize, view: &[String], pos: usize) -> Option<u
                 None
             }
         }
-        PWord::Wild => (0..=2)
+        PWord::Wild(max) => (0..=*max)
             .filter(|k| pos + k <= view.len())
             .find_map(|k| match_at(words, wi + 1, view, pos + k)),
     }
@@ -307,11 +329,16 @@ fn find_hits(c: &Compiled, view: &[String]) -> Vec<Hit> {
             let Some(end) = match_at(&t.words, 0, view, i) else {
                 continue;
             };
-            let lo = i.saturating_sub(EXCEPT_WINDOW);
-            let hi = (end + EXCEPT_WINDOW).min(view.len());
-            let excepted = (lo..hi)
-                .filter(|&k| k < i || k >= end)
-                .any(|k| t.except.contains(&view[k]) || c.spec_except[t.spec].contains(&view[k]));
+            // Word exceptions look three words around the match; a group's context classes
+            // (food, sport, ...) a little further, since the object often comes later
+            // ("a chainsaw cutting through a fallen oak log").
+            let near = |w: usize, k: usize| k + w >= i && k < end + w && (k < i || k >= end);
+            let excepted = (i.saturating_sub(SPEC_EXCEPT_WINDOW)
+                ..(end + SPEC_EXCEPT_WINDOW).min(view.len()))
+                .any(|k| {
+                    (near(EXCEPT_WINDOW, k) && t.except.contains(&view[k]))
+                        || (near(SPEC_EXCEPT_WINDOW, k) && c.spec_except[t.spec].contains(&view[k]))
+                });
             if !excepted {
                 hits.push(Hit {
                     spec: t.spec,
@@ -333,7 +360,9 @@ fn find_hits(c: &Compiled, view: &[String]) -> Vec<Hit> {
         let unit = view.get(i + 1).is_some_and(|u| age_unit.contains(u))
             || (view.get(i + 1).map(String::as_str) == Some("y")
                 && view.get(i + 2).map(String::as_str) == Some("o"));
-        if unit && (1..18).contains(&age) {
+        // "age 8", "aged 9 and 10", "ages 7"
+        let prefix = i > 0 && ["age", "aged", "ages"].map(sk).contains(&view[i - 1]);
+        if (unit || prefix) && (1..18).contains(&age) {
             hits.push(Hit {
                 spec: c.minor_spec,
                 display: format!("{age} year old"),
@@ -350,8 +379,11 @@ fn gap(a: &Hit, b: &Hit) -> Option<usize> {
         Some(b.start - a.end)
     } else if b.end <= a.start {
         Some(a.start - b.end)
+    } else if a.start != b.start && a.end != b.end {
+        // One phrase inside the other's gap ("chasing gypsies out"): adjacent in effect.
+        Some(0)
     } else {
-        None // overlapping: the same words cannot be both halves of a pair
+        None // the same words cannot be both halves of a pair
     }
 }
 
@@ -366,17 +398,25 @@ fn evaluate(hits: &[Hit], policy: &Policy) -> Option<Finding> {
         if !policy.is_enabled(cat) {
             continue;
         }
-        // Weighted terms: distinct terms only, so repeating a word does not add up.
-        // One word counts once (its strongest term), and a repeated term counts once.
+        // The category's score adds up cues: weighted terms and pair rules (a cue group near
+        // another). Distinct terms only, so repeating a word does not add up; one word counts
+        // once (its strongest term), and each pair rule counts once.
+        // A conditional cue ("in a motel room" for sexual_minors) counts only when a hit of
+        // its `needs` groups (a minor) is also in the prompt.
+        let present = |needs: &str| needs.is_empty() || hits.iter().any(|h| in_groups(h, needs));
         let mut by_pos: Vec<&Hit> = hits
             .iter()
-            .filter(|h| SPECS[h.spec].category == cat && SPECS[h.spec].weight > 0.0)
+            .filter(|h| {
+                let s = &SPECS[h.spec];
+                s.category == cat && s.weight > 0.0 && present(s.needs)
+            })
             .collect();
         by_pos.sort_by(|a, b| SPECS[b.spec].weight.total_cmp(&SPECS[a.spec].weight));
         let mut seen_terms = HashSet::new();
         let mut seen_pos = HashSet::new();
         let mut score = 0.0f32;
         let mut matched = Vec::new();
+        let mut reasons = Vec::new();
         for h in by_pos {
             let s: &Spec = &SPECS[h.spec];
             if seen_pos.contains(&h.start) || !seen_terms.insert(h.display.clone()) {
@@ -386,42 +426,42 @@ fn evaluate(hits: &[Hit], policy: &Policy) -> Option<Finding> {
             score += s.weight;
             matched.push(h.display.clone());
         }
+        if !matched.is_empty() {
+            reasons.push(format!("the prompt contains {}", quote_list(&matched)));
+        }
+        for p in PAIRS.iter().filter(|p| p.category == cat) {
+            if score >= 1.0 - 1e-6 {
+                break;
+            }
+            if let Some((a, b)) = find_pair(hits, p) {
+                score += p.weight;
+                matched.push(format!("{} + {}", a.display, b.display));
+                reasons.push(format!(
+                    "{} (\"{}\" near \"{}\")",
+                    p.why, a.display, b.display
+                ));
+            }
+        }
         if score >= 1.0 - 1e-6 {
             return Some(Finding {
                 category: cat,
                 matched: matched.join(", "),
-                explanation: format!(
-                    "{}: the prompt contains {}",
-                    cat.description(),
-                    quote_list(&matched)
-                ),
+                explanation: format!("{}: {}", cat.description(), reasons.join("; ")),
             });
-        }
-        for p in PAIRS.iter().filter(|p| p.category == cat) {
-            if let Some((a, b)) = find_pair(hits, p) {
-                return Some(Finding {
-                    category: cat,
-                    matched: format!("{} + {}", a.display, b.display),
-                    explanation: format!(
-                        "{}: {} (\"{}\" near \"{}\")",
-                        cat.description(),
-                        p.why,
-                        a.display,
-                        b.display
-                    ),
-                });
-            }
         }
     }
     None
 }
 
+/// Groups named `a|b` mean either group.
+fn in_groups(h: &Hit, groups: &str) -> bool {
+    groups.split('|').any(|g| SPECS[h.spec].group == g)
+}
+
 fn find_pair<'a>(hits: &'a [Hit], p: &Pair) -> Option<(&'a Hit, &'a Hit)> {
-    let of =
-        |g: &str| -> Vec<&'a Hit> { hits.iter().filter(|h| SPECS[h.spec].group == g).collect() };
-    let (a, b) = (of(p.a), of(p.b));
-    for x in &a {
-        for y in &b {
+    let a = hits.iter().filter(|h| in_groups(h, p.a));
+    for x in a {
+        for y in hits.iter().filter(|h| in_groups(h, p.b)) {
             if gap(x, y).is_some_and(|d| d <= p.window) {
                 return Some((x, y));
             }
