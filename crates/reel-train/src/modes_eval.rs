@@ -374,7 +374,8 @@ fn median(v: &[f64]) -> Option<f64> {
     })
 }
 
-/// Every object's colour (`colour`) or shape right by the evaluator.
+/// 1 if the evaluator scores attribute `attr` (colour, shape, motion, presence…) right for every
+/// object, else 0.
 fn all_objects(e: &ClipEval, attr: &str) -> f64 {
     let ok = e.objects.iter().all(|o| {
         o.attributes()
@@ -444,14 +445,14 @@ const DEFS: &[Def] = &[
         "colour",
         Rate,
         Some(AtLeast(VERDICT_RATE)),
-        "evaluator: every object's colour as the prompt says",
+        "evaluator on frames 1.. (the generated ones): every object's colour",
     ),
     def(
         "image2video",
         "shape",
         Rate,
         Some(AtLeast(VERDICT_RATE)),
-        "evaluator: every object's shape as the prompt says",
+        "evaluator on frames 1.. (the generated ones): every object's shape",
     ),
     def(
         "extend_fwd",
@@ -472,21 +473,35 @@ const DEFS: &[Def] = &[
         "colour",
         Rate,
         Some(AtLeast(VERDICT_RATE)),
-        "evaluator on the whole output: colour kept",
+        "evaluator on the generated frames: every object's colour kept",
     ),
     def(
         "extend_fwd",
         "shape",
         Rate,
         Some(AtLeast(VERDICT_RATE)),
-        "evaluator on the whole output: shape kept",
+        "evaluator on the generated frames: every object's shape kept",
     ),
     def(
         "extend_fwd",
-        "stability",
+        "presence",
         Rate,
         None,
-        "evaluator: colour s.d. and area steady over the whole output",
+        "evaluator on the generated frames: every object present",
+    ),
+    def(
+        "extend_fwd",
+        "whole_colour",
+        Rate,
+        None,
+        "evaluator on the whole output (input frames included): colour",
+    ),
+    def(
+        "extend_fwd",
+        "whole_shape",
+        Rate,
+        None,
+        "evaluator on the whole output (input frames included): shape",
     ),
     def(
         "extend_bwd",
@@ -507,21 +522,35 @@ const DEFS: &[Def] = &[
         "colour",
         Rate,
         Some(AtLeast(VERDICT_RATE)),
-        "evaluator on the whole output: colour kept",
+        "evaluator on the generated frames: every object's colour kept",
     ),
     def(
         "extend_bwd",
         "shape",
         Rate,
         Some(AtLeast(VERDICT_RATE)),
-        "evaluator on the whole output: shape kept",
+        "evaluator on the generated frames: every object's shape kept",
     ),
     def(
         "extend_bwd",
-        "stability",
+        "presence",
         Rate,
         None,
-        "evaluator: colour s.d. and area steady over the whole output",
+        "evaluator on the generated frames: every object present",
+    ),
+    def(
+        "extend_bwd",
+        "whole_colour",
+        Rate,
+        None,
+        "evaluator on the whole output (input frames included): colour",
+    ),
+    def(
+        "extend_bwd",
+        "whole_shape",
+        Rate,
+        None,
+        "evaluator on the whole output (input frames included): shape",
     ),
     def(
         "stitch",
@@ -1026,9 +1055,13 @@ fn image_to_video(c: &Ctx, v: &mut Values) -> Result<()> {
         "first_seam_ratio",
         seam_ratio(&out, 1, median_change(&truth)),
     );
+    // Motion from the whole clip; colour and shape from the generated frames only, since the
+    // input image alone would carry those verdicts.
     let e = c.evaluate(&out, c.prompt)?;
-    for attr in ["motion", "colour", "shape"] {
-        v.insert((M, attr), all_objects(&e, attr));
+    v.insert((M, "motion"), all_objects(&e, "motion"));
+    let made = c.evaluate(&out[1..], c.prompt)?;
+    for attr in ["colour", "shape"] {
+        v.insert((M, attr), all_objects(&made, attr));
     }
     Ok(())
 }
@@ -1057,10 +1090,16 @@ fn extend(c: &Ctx, v: &mut Values, backward: bool) -> Result<()> {
         "seam_ratio",
         seam_ratio(&out, seam, median_change(&clip)),
     );
-    let e = c.evaluate(&out, c.prompt)?;
-    v.insert((mode, "colour"), all_objects(&e, "colour"));
-    v.insert((mode, "shape"), all_objects(&e, "shape"));
-    v.insert((mode, "stability"), all_objects(&e, "stability"));
+    // The generated side of the seam must show the same object; on the whole clip the input
+    // frames alone would carry the verdicts.
+    let made = if backward { 0..at } else { l..n };
+    let e = c.evaluate(&out[made], c.prompt)?;
+    for attr in ["colour", "shape", "presence"] {
+        v.insert((mode, attr), all_objects(&e, attr));
+    }
+    let whole = c.evaluate(&out, c.prompt)?;
+    v.insert((mode, "whole_colour"), all_objects(&whole, "colour"));
+    v.insert((mode, "whole_shape"), all_objects(&whole, "shape"));
     Ok(())
 }
 

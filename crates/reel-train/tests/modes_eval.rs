@@ -79,6 +79,16 @@ fn transition_tracking_on_ground_truth() -> Result<()> {
     let hold = path[4];
     stuck[5..13].iter_mut().for_each(|c| *c = hold);
     assert!(!moves_towards(&stuck, &gt, 0, 5..13));
+    // The generated side of an extend seam (8 frames) is enough for colour and shape verdicts.
+    let half = Video::new(video.frames[9..].to_vec(), video.fps)?;
+    let o = &evaluate(&half, prompt)?.objects[0];
+    assert!(o.colour.as_ref().unwrap().correct && o.shape.as_ref().unwrap().correct);
+    let wrong = evaluate(
+        &half,
+        "a large blue triangle moves right on a black background",
+    )?;
+    assert!(!wrong.objects[0].colour.as_ref().unwrap().correct);
+    assert!(!wrong.objects[0].shape.as_ref().unwrap().correct);
     // A frozen clip is far from the true path.
     let frozen = Video::new(vec![video.frames[0].clone(); 17], video.fps)?;
     let ef = evaluate(&frozen, prompt)?;
