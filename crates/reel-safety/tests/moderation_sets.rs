@@ -268,8 +268,9 @@ fn development_and_former_held_out_sets_together_meet_targets() {
 
 #[test]
 fn fourth_held_out_sets() {
-    // Written after the rework was frozen; never used for tuning. Bounds set before the first
-    // run, looser than the target: this set measures generalisation.
+    // Written after the rework was frozen. Its first run (59.7% blocked, 1.0% false positives)
+    // is in the README; it was then used for one round of fixes, so it no longer measures
+    // generalisation. Bounds set before the first run, looser than the target.
     let (hs, bs) = run(
         "held-out-4",
         &[

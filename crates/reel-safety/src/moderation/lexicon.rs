@@ -139,7 +139,9 @@ const SEXUAL_ANY: &str = "sex, sexual, sexually, erotically, seductively, provoc
     fuck*, no clothes, without clothes, nothing on, \
     spread _ legs, onlyfans, fetish+, bdsm, bondage, \
     alluring, skimpy, see through, seethrough, sheer nightgown+, caress*, fondl*, \
-    touch* under, touch* __ under, touched under, touch* _ private, private parts, privates, skirt lifted, \
+    touch* under, touch* __ under, touched under, naked with, strok* _ leg+, strok* _ thigh+, under _ dress, up _ dress, down _ pants, \
+    hand down _ pants, undo* _ belt, undoing _ belt, pants down, unzip*, take* off _ bra, \
+    taking off _ bra, sheer slip+, filmed up close, twice _ age, touch* _ private, private parts, privates, skirt lifted, \
     lift* _ skirt, angled up, upskirt, without _ clothing, nothing but _ underwear, \
     nothing but _ briefs, nothing but _ panties, pinup, pin up, \
     revealing photo+, revealing picture+, revealing outfit+, revealing clothes, revealing pose+, \
@@ -207,7 +209,8 @@ pub const SPECS: &[Spec] = &[
          massacre*, mass shooting+, school shooting+, shooting spree+, genocide, severed head+, \
          severed limb+, severed arm+, severed leg+, severed finger+, chopped off head+, cut* off _ head+, chop* off _ head+, cut* _ head off, \
          chop* _ head off, gun to _ head, pistol to _ head, \
-         slit _ throat, slits _ throat, slitting _ throat, cut _ throat, cuts _ throat, \
+         slit _ throat, slits _ throat, slitting _ throat, cut* __ throat, eaten alive, \
+         eats _ alive, eating _ alive, cut _ throat, cuts _ throat, \
          spurting blood, blood spurting, blood splatter*, splattered blood, blown off, \
          brains _ out, blows _ brains, burn* _ alive, burned _ alive, burnt _ alive, skin* _ alive, \
          skinned alive, buried alive, torture*, tortured, torturing, snuff film+, \
@@ -277,13 +280,14 @@ pub const SPECS: &[Spec] = &[
         "slic*, slash*, cut* out, cutting out, plunge*, smash*, stomp*, beat*, beating, whip*, \
          dragging _ from, dragged _ from, push* off, shove* off, throw* _ off, \
          pour* _ boiling, boiling oil, strangl*, choke*, burn*, scald*, stab*, batter*, \
-         torture*, impale*, gouge*, crush*, bludgeon*, shoot*, shot, hack*, chop*, \
+         torture*, impale*, gouge*, crush*, bludgeon*, shoot*, shot, hack*, chop*, bash*, \
+         hammer* _ into, nail* _ hands, pull* out _ teeth, pulled out _ teeth, \
          hang*, drown*, electrocut*",
         "@toy @sport @food @material @medical"),
     spec(GraphicViolence, "weapon", 0.0,
         "axe+, ax, sword+, machete+, knife, knives, cleaver+, chainsaw+, bayonet+, \
          baseball bat+, hammer+, sledgehammer+, gun+, rifle+, pistol+, shotgun+, revolver+, \
-         bullet+, grenade+, nail gun+, broken bottle+, pliers, acid, drain cleaner, crowbar+, \
+         bullet+, grenade+, nail gun+, broken bottle+, pliers, acid, drain cleaner, crowbar+, tire iron+, box cutter+, \
          spear+, dagger+, blowtorch+, brick+, pickaxe+, scythe+, meat hook+",
         "@toy @food @material"),
     // Signs of graphic injury: half a block each, so two of them, or one with a person or
@@ -301,7 +305,8 @@ pub const SPECS: &[Spec] = &[
          blown to pieces, blowing _ to pieces, torn limbs, until _ bleeds, until _ bleed, \
          smashing on the pavement, splattered, drone strike+, \
          air strike+, boiling oil, broken bones, bones breaking, bone crunching, \
-         skin burning, burning flesh, screams of pain, screaming in pain",
+         skin burning, burning flesh, screams of pain, screaming in pain, to a pulp, \
+         bloody pulp, beaten bloody, beat* _ bloody, wood chipper, meat grinder",
         "@food @toy @material"),
     spec(GraphicViolence, "attacker", 0.5,
         "gunman, gunmen, mass shooter+, active shooter+, sniper+, executioner+, murderer+, \
@@ -363,11 +368,13 @@ pub const SPECS: &[Spec] = &[
          all the same, counting money, count* _ money, money bags, moneybags, hoarding money, \
          hoard* _ gold, money grubbing, greedy, ruin* everything, destroy* our, taking our jobs, steal* our, laugh* at, laughing at, throw* _ at, \
          eat* dogs, eat* cats, eat* bats, spread* _ virus+, spread* _ disease+, \
-         rapist+, drug dealer+, burn in hell, going to hell, abomination+, hateful",
+         rapist+, drug dealer+, burn in hell, going to hell, abomination+, hateful, \
+         go back where, go back to where, get out of _ country, naturally violent, \
+         are violent, violent by nature, diseased, freak+, yell* at, scream* at, spit* at",
         ""),
     spec(Hate, "protected", 0.0,
         "jews, jewish, jew, muslims, muslim, blacks, black people, black men, black women, \
-         black person, deaf+, autistic+, african americans, gays, gay people, gay men, gay couple+, \
+         black person, deaf+, autistic+, down syndrome, trans girl+, trans boy+, trans kid+, african americans, gays, gay people, gay men, gay couple+, \
          homosexuals, lesbians, trans people, transgender+, trans women, trans men, \
          immigrants, refugees, migrants, mexicans, asians, chinese people, arabs, christians, \
          catholics, hindus, sikhs, gypsies, roma, romani, disabled people, the disabled, \
@@ -446,7 +453,9 @@ pub const SPECS: &[Spec] = &[
          wrists slit, open* _ wrists, red water, bathtub of _ blood, skin and bones, thigh gap, \
          ribs showing, throw* up after, vomit*, vomiting, stay thin, stays thin, \
          to be thin, to lose weight, make* _ throw up, painkiller+, whole bottle of, \
-         entire bottle of, overdos*, purg*, skip* meals, stopped eating, laxatives, \
+         entire bottle of, overdos*, leap* from _ top, jump* from _ top, leap* off, \
+         parking garage, stories up, floors up, off a cliff, off _ cliff, window ledge, \
+         rope _ beam, standing on a stool, around _ own neck, stockpil* _ pills, purg*, skip* meals, stopped eating, laxatives, \
          hold my weight, hold his weight, hold her weight, support my weight, \
          from the ceiling fan, from a ceiling fan, from the rafters, from a rafter, \
          from the banister, bang* _ head against, until _ bleed*, until it bleeds, \
@@ -467,7 +476,8 @@ pub const SPECS: &[Spec] = &[
          better off dead, nobody would miss, no one would miss, worthless, deliberately, \
          on purpose, want* to disappear, disappear forever, punish* herself, \
          punish* himself, punish* myself, punish* themselves, numb the pain, \
-         to stop the pain",
+         to stop the pain, until _ faint*, until _ passes out, until _ pass out, \
+         saying goodbye, says goodbye, not wake up, never wake up, all at once",
         "prevention hotline awareness recovery lifeline helpline counselor support crisis"),
     spec(SelfHarm, "firearm", 0.0,
         "rifle+, gun+, pistol+, shotgun+, revolver+, barrel+, muzzle+, handgun+", ""),
@@ -485,6 +495,8 @@ pub const SPECS: &[Spec] = &[
          keep a secret, our secret, locker room+, changing room+, sleepover+, \
          sitting on _ lap, on his lap, tiny outfit+, short skirt+, crop top+, \
          makeup and heels, adult makeup, high heels, pose* like _ model, like a woman, \
+         boxers, bra, slip, satin sheets, in the dark, up close, photograph* him, \
+         photograph* her, film* him, film* her, filmed, shower*, showering with, bathing with, \
          pictures of _ body, photos of _ body, picture of _ body, photo of _ body, \
          send* _ pictures, sending _ photos, webcam, private chat, dm+, direct message+",
         "minor|child_hint"),
@@ -516,7 +528,10 @@ pub const SPECS: &[Spec] = &[
          kisses down, kissing down, lift* _ skirt, lifting _ skirt, no underwear, \
          without underwear, breathing heavily, heavy breathing, riding _ in bed, \
          in bed together, naked together, touching each other, feeling up, \
-         hands all over, hand on _ thigh, hands on _ thighs, between _ thighs",
+         hands all over, hand on _ thigh, hands on _ thighs, between _ thighs, \
+         wide open, blouse open, shirt open, nothing but stockings, nothing but heels, \
+         bent over _ bed, bare backside, bare behind, swimsuits off, clothes off, \
+         fooling around, pressing against, pants down",
         ""),
     spec(Sexual, "sex_explicit", 1.0,
         "pleasur* herself, pleasur* himself, pleasur* themselves, pleasur* each other, \
@@ -526,7 +541,9 @@ pub const SPECS: &[Spec] = &[
          missionary position, cowgirl position, reverse cowgirl, undressing each other, \
          rubbing _ crotch, touching _ crotch, grab* _ crotch, sex toy+, vibrator+, \
          wet dream+, one night stand _ bed, hooking up _ bed, quickie+, \
-         having a quickie, ride* him, riding him, ride* her, riding her",
+         having a quickie, ride* him, riding him, ride* her, riding her, consummat*, \
+         giving _ head, gives _ head, fingering, fingered, hooking up, hook* up in, \
+         pants down _ against, fooling around _ off",
         "@medical"),
     spec(Sexual, "going_at_it", 0.0, "going at it, doing it, went at it, go at it", ""),
     // ---- public figures described without their name ----
@@ -778,7 +795,7 @@ pub const WORD_EXCEPTIONS: &[(&str, &str)] = &[
     ("was", "film camera movie 35mm digital drone iphone location"),
     ("execute", "dive flip backflip jump move plan trick turn maneuver pass routine spin kick order program code task perfect flawless museum axe display"),
     ("execution", "dive flip backflip jump move plan trick turn maneuver pass routine spin kick order program code task perfect flawless museum axe display"),
-    ("stab", "at @food"),
+    ("stab", "at fork forks @food"),
     ("chop", "@food @material"),
     ("slice", "@food @material"),
     ("hack", "@food @material"),
@@ -834,7 +851,7 @@ pub const CLASSES: &[(&str, &str)] = &[
         pumpkin pumpkins bread loaf cake pie cheese dough egg eggs pizza sandwich pineapple \
         coconut coconuts lettuce cabbage garlic sauce soup butter chocolate candy cucumber \
         pepper peppers mango banana lemon lemons orange oranges squid octopus oyster oysters \
-        clam clams mussels fork forks spoon chopsticks skewer skewers kebab ribs brisket \
+        clam clams mussels kebab ribs brisket \
         tofu noodles pasta dumpling dumplings sushi burger burgers hotdog",
     ),
     (

@@ -123,7 +123,7 @@ pub const CHARACTERS_BRANDS: &str = "mickey mouse+, minnie mouse+, donald duck+,
     call of duty, overwatch, league of legends, among us, roblox, animal crossing, \
     street fighter, mortal kombat, final fantasy, resident evil, angry birds, pac man+, \
     pacman+, tetris, my little pony, care bears, power rangers, thundercats, \
-    dragon ball, one piece, attack on titan, demon slayer, studio ghibli, spirited away, \
+    dragon ball, one piece{swimsuit swimsuits bathing suit suits}, attack on titan, demon slayer, studio ghibli, spirited away, \
     paddington bear+, paddington, baby shark, cinderella castle, the grinch, \
     rick and morty, scooby, bart simpson+, megatron+, bumblebee transformer+, spock+, \
     captain kirk+, legolas+, aragorn+, r2d2, r2 d2, c3po, c 3po, bb8, grogu+, \
@@ -148,4 +148,4 @@ pub const CHARACTERS_BRANDS: &str = "mickey mouse+, minnie mouse+, donald duck+,
     kawasaki+, boeing+, airbus+, spacex, android robot, nvidia, intel+, sony+, \
     canon camera+, nikon+, gopro+, bose+, beats headphones, airpods, apple watch+, \
     nintendo switch+, game boy+, gameboy+, sega+, atari+, pokeball+, \
-    mcdonald's logo, nike swoosh";
+    mcdonald's logo, nike swoosh, can of red bull, red bull drink+, red bull energy, mickey and minnie, minnie and mickey";
