@@ -543,9 +543,16 @@ fn run_transform(
         min_psnr: f64::INFINITY,
         by_class: Vec::new(),
     };
+    let only_class = std::env::var("WM_CLASS").ok();
     for i in 0..clips {
         let class = classes[i % classes.len()];
         let orig = class.clip(&mut rng);
+        if only_class
+            .as_deref()
+            .is_some_and(|c| !class.name().contains(c))
+        {
+            continue;
+        }
         let mut v = orig.clone();
         let payload = Payload::from_output_id(&format!("video_{seed}_{i}"));
         embed(&mut v, &payload);
@@ -717,7 +724,7 @@ fn assert_99(rows: &[Tally]) {
 /// with `WM_FULL=1` or `WM_HD=1`). WM_BENCH_N clips per transformation (100; 1000 with WM_FULL=1).
 /// Ignored because it does not pass yet: see the README's watermark section for the numbers.
 #[test]
-#[ignore = "the 64x64 classes miss the 99% bar after openh264, x264 and +10% brightness (README)"]
+#[ignore = "the 64x64 classes miss the 99% bar after openh264 QP 26 and +10% brightness (README)"]
 fn watermark_acceptance_bench() {
     let full = full_bench();
     let n = env_usize("WM_BENCH_N", if full { 1000 } else { 100 });
@@ -726,18 +733,17 @@ fn watermark_acceptance_bench() {
 }
 
 /// What holds today, run by default: clips of 128–192 px (1–8 frames), 100 per transformation
-/// (WM_TYPICAL_N), PSNR ≥ 40 dB each, ≥ 99% detected after each transformation except two that
-/// miss it (measured 95–98%, see the README) and are only guarded against regressions at 90%:
-/// +10% brightness (on white backgrounds the gain saturates every background pixel, only the
-/// shapes are left to carry the mark) and openh264 QP 26 (it flattens the mark on black
-/// backgrounds, where the embedder could only add its positive half).
+/// (WM_TYPICAL_N), PSNR ≥ 40 dB each, ≥ 99% detected after each transformation except +10%
+/// brightness (measured 95%, see the README), only guarded against regressions at 90%: on white
+/// backgrounds the gain saturates every background pixel, only the shapes are left to carry the
+/// mark.
 #[test]
 fn watermark_survives_each_transformation_on_typical_clips() {
     let n = env_usize("WM_TYPICAL_N", 100);
     let rows = run_all(n, &[Class::Typical]);
     for t in &rows {
         let floor = match t.name {
-            "brightness +10%" | "openh264 qp 26" => 0.90,
+            "brightness +10%" => 0.90,
             _ => 0.99,
         };
         assert!(
