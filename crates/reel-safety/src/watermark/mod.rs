@@ -714,6 +714,65 @@ mod tests {
         assert_eq!(l.sync.iter().filter(|s| **s != 0.0).count(), SYNC_CELLS);
     }
 
+    fn solid_clip(side: u32, level: u8, frames: usize) -> Video {
+        let f = reel_media::Frame::from_raw(side, side, vec![level; (side * side * 3) as usize]);
+        Video::new(vec![f.unwrap(); frames], 8.0).unwrap()
+    }
+
+    fn psnr(a: &Video, b: &Video) -> f64 {
+        let (mut se, mut n) = (0f64, 0f64);
+        for (fa, fb) in a.frames.iter().zip(&b.frames) {
+            for (x, y) in fa.as_raw().iter().zip(fb.as_raw()) {
+                se += (f64::from(*x) - f64::from(*y)).powi(2);
+                n += 1.0;
+            }
+        }
+        10.0 * (255.0f64 * 255.0 / (se / n)).log10()
+    }
+
+    #[test]
+    fn fitted_amplitude_spends_the_psnr_budget_and_no_more() {
+        let unit: Vec<f32> = tile_plane(&cell_values(&Payload::new(REEL_ID, 7)), CELL)
+            .into_iter()
+            .map(|v| v as f32)
+            .collect();
+        let mut amps = Vec::new();
+        for level in [128u8, 0, 255] {
+            let orig = solid_clip(64, level, 3);
+            let a = fit_amplitude(&orig, &unit, TILE, TARGET_PSNR, MAX_AMPLITUDE);
+            let mut v = orig.clone();
+            embed(&mut v, &Payload::new(REEL_ID, 7));
+            let db = psnr(&orig, &v);
+            assert!(db >= TARGET_PSNR, "level {level}: {db:.3} dB");
+            // Tight: the fit is the largest amplitude under the bound (or the cap).
+            assert!(
+                a >= MAX_AMPLITUDE || db < TARGET_PSNR + 0.3,
+                "level {level}: {db:.3} dB"
+            );
+            amps.push(a);
+        }
+        // Clamped backgrounds swallow half the mark, so they get a stronger one.
+        assert!(
+            amps[0] > 4.0 && amps[1] > amps[0] && amps[2] > amps[0],
+            "{amps:?}"
+        );
+    }
+
+    #[test]
+    fn only_scales_the_received_size_can_hold_are_tried() {
+        let tried = |side: usize| -> Vec<f64> {
+            SCALES
+                .iter()
+                .copied()
+                .filter(|&s| scale_possible(side, s))
+                .collect()
+        };
+        assert_eq!(tried(64), vec![1.0]);
+        assert_eq!(tried(32), vec![1.0, 0.5]);
+        assert_eq!(tried(115), vec![1.0, 2.0]);
+        assert_eq!(tried(256), vec![1.0, 2.0, 4.0]);
+    }
+
     #[test]
     fn marked_scale_prefers_the_reading_nearest_no_resize() {
         let clip = |side: u32| {
