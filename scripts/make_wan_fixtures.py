@@ -816,6 +816,211 @@ def make_pipeline_flf2v(out_dir):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Wan2.2 TI2V-5B: residual patchified VAE and the expand_timesteps pipelines (WAN.md §3.2, §6.1, §6.2)
+# ---------------------------------------------------------------------------------------------------------
+
+# The published Wan2.2 VAE latent statistics (WAN.md §1.2b); the tiny VAE uses the first 16.
+WAN22_LATENTS_MEAN = [
+    -0.2289, -0.0052, -0.1323, -0.2339, -0.2799, 0.0174, 0.1838, 0.1557, -0.1382, 0.0542, 0.2813, 0.0891,
+    0.157, -0.0098, 0.0375, -0.1825, -0.2246, -0.1207, -0.0698, 0.5109, 0.2665, -0.2108, -0.2158, 0.2502,
+    -0.2055, -0.0322, 0.1109, 0.1567, -0.0729, 0.0899, -0.2799, -0.123, -0.0313, -0.1649, 0.0117, 0.0723,
+    -0.2839, -0.2083, -0.052, 0.3748, 0.0152, 0.1957, 0.1433, -0.2944, 0.3573, -0.0548, -0.1681, -0.0667,
+]
+WAN22_LATENTS_STD = [
+    0.4765, 1.0364, 0.4514, 1.1677, 0.5313, 0.499, 0.4818, 0.5013, 0.8158, 1.0344, 0.5894, 1.0901,
+    0.6885, 0.6165, 0.8454, 0.4978, 0.5759, 0.3523, 0.7135, 0.6804, 0.5833, 1.4146, 0.8986, 0.5659,
+    0.7069, 0.5338, 0.4889, 0.4917, 0.4069, 0.4999, 0.6866, 0.4093, 0.5709, 0.6065, 0.6415, 0.4944,
+    0.5726, 1.2042, 0.5458, 1.6887, 0.3971, 1.06, 0.3943, 0.5537, 0.5444, 0.4089, 0.7468, 0.7744,
+]
+
+# Wan2.2's structure (residual stages, patch 2 → 16x spatial, 4x temporal, decoder wider than
+# encoder's base) at tiny widths. z_dim 16 so that the T2V fixture transformer denoises its latents.
+VAE22_CONFIG = dict(
+    base_dim=3,
+    decoder_base_dim=2,
+    z_dim=16,
+    dim_mult=[1, 1, 2, 2],
+    num_res_blocks=1,
+    attn_scales=[],
+    temperal_downsample=[False, True, True],
+    dropout=0.0,
+    is_residual=True,
+    in_channels=12,
+    out_channels=12,
+    patch_size=2,
+    scale_factor_temporal=4,
+    scale_factor_spatial=16,
+    latents_mean=WAN22_LATENTS_MEAN[:16],
+    latents_std=WAN22_LATENTS_STD[:16],
+)
+
+
+def wan22_vae(seed):
+    from diffusers import AutoencoderKLWan
+
+    torch.manual_seed(seed)
+    vae = AutoencoderKLWan(**VAE22_CONFIG).eval()
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, prm in vae.named_parameters():
+            if name.endswith("gamma"):
+                prm.copy_(1.0 + 0.1 * torch.randn(prm.shape, generator=g))
+            elif name.endswith("bias"):
+                prm.copy_(0.05 * torch.randn(prm.shape, generator=g))
+    return vae
+
+
+def make_vae22(out_dir):
+    vae = wan22_vae(71)
+    write_fixture(
+        out_dir,
+        "vae22_weights",
+        state_dict_f32(vae),
+        {
+            "description": "tiny AutoencoderKLWan(is_residual=True, patch_size=2) (Wan2.2 layout) weights, "
+            "diffusers key layout",
+            "config": VAE22_CONFIG,
+        },
+    )
+    g = torch.Generator().manual_seed(72)
+    video = torch.rand(1, 3, 5, 16, 16, generator=g) * 2 - 1
+    z = torch.randn(1, 16, 2, 1, 1, generator=g)
+    with torch.no_grad():
+        posterior = vae.encode(video).latent_dist
+        mu = posterior.mode()
+        moments = torch.cat([posterior.mean, posterior.logvar], dim=1)
+        decoded = vae.decode(z, return_dict=False)[0]
+    write_fixture(
+        out_dir,
+        "vae22_io",
+        {"video": video, "encoded_mu": mu, "encoded_moments": moments, "latent": z, "decoded": decoded},
+        {
+            "description": "vae.encode(video) -> encoded_mu (latent_dist.mode(), raw) and encoded_moments "
+            "([mu | logvar], logvar clamped to [-30, 20]); vae.decode(latent) -> decoded (clamped to [-1, 1]). "
+            "diffusers' chunked code path (encode: frame 0 then 4-frame chunks; decode: one latent frame at a "
+            "time, first_chunk=True for frame 0).",
+            "config": VAE22_CONFIG,
+        },
+    )
+
+
+def ti2v_embeds(g):
+    prompt_embeds = torch.randn(1, 8, 24, generator=g)
+    prompt_embeds[:, 5:] = 0.0
+    negative_prompt_embeds = torch.randn(1, 8, 24, generator=g)
+    negative_prompt_embeds[:, 1:] = 0.0
+    return prompt_embeds, negative_prompt_embeds
+
+
+def run_ti2v(pipe, kw, latents):
+    steps_x = []
+
+    def on_step(p, i, t, cb):
+        steps_x.append(cb["latents"].clone())
+        return {}
+
+    with torch.no_grad():
+        final_latents = pipe(output_type="latent", callback_on_step_end=on_step, latents=latents.clone(), **kw).frames
+        frames = pipe(output_type="np", latents=latents.clone(), **kw).frames
+    frames_u8 = torch.from_numpy((np.asarray(frames) * 255).astype(np.uint8))
+    return torch.stack(steps_x), final_latents, frames_u8
+
+
+TI2V_SHIFT = 5.0  # the Wan2.2 TI2V-5B converter's flow_shift
+
+
+def make_pipeline_ti2v(out_dir):
+    from diffusers import WanImageToVideoPipeline, WanPipeline
+
+    transformer = wan_transformer(T2V_CONFIG, seed=11)  # = transformer_t2v_weights
+    common = dict(
+        num_frames=5,
+        num_inference_steps=2,
+        guidance_scale=5.0,
+    )
+    # T2V mode: WanPipeline with expand_timesteps=True (per-token timesteps, all equal).
+    pipe = WanPipeline(
+        tokenizer=None,
+        text_encoder=None,
+        transformer=transformer,
+        vae=wan22_vae(71),
+        scheduler=unipc(TI2V_SHIFT),
+        expand_timesteps=True,
+    )
+    pipe.set_progress_bar_config(disable=True)
+    g = torch.Generator().manual_seed(81)
+    pe, ne = ti2v_embeds(g)
+    latents = torch.randn(1, 16, 2, 2, 2, generator=g)
+    kw = dict(common, prompt_embeds=pe, negative_prompt_embeds=ne, height=32, width=32)
+    steps, final, frames_u8 = run_ti2v(pipe, kw, latents)
+    write_fixture(
+        out_dir,
+        "pipeline_ti2v",
+        {
+            "prompt_embeds": pe,
+            "negative_prompt_embeds": ne,
+            "latents": latents,
+            "latents_step": steps,
+            "final_latents": final,
+            "frames_u8": frames_u8,
+        },
+        {
+            "description": "WanPipeline(expand_timesteps=True) (Wan2.2 TI2V-5B, text-to-video mode), 2 UniPC steps "
+            "(flow_shift 5), guidance 5.0, 5 frames 32x32, from the given initial latents [1,16,2,2,2] and prompt "
+            "embeddings, using transformer_t2v_weights and vae22_weights. latents_step[i] = latents after step i; "
+            "frames_u8 = (output_type 'np' frames [1,F,H,W,3] * 255).astype(uint8).",
+            "transformer_config": T2V_CONFIG,
+            "vae_config": VAE22_CONFIG,
+            "scheduler": f"UniPC flow, shift {TI2V_SHIFT}",
+            "call": {k: v for k, v in kw.items() if not torch.is_tensor(v)},
+        },
+    )
+    # I2V mode: WanImageToVideoPipeline with expand_timesteps=True (no image encoder, no mask channels).
+    pipe = WanImageToVideoPipeline(
+        tokenizer=None,
+        text_encoder=None,
+        image_encoder=None,
+        image_processor=None,
+        transformer=transformer,
+        vae=wan22_vae(71),
+        scheduler=unipc(TI2V_SHIFT),
+        expand_timesteps=True,
+    )
+    pipe.set_progress_bar_config(disable=True)
+    g = torch.Generator().manual_seed(82)
+    pe, ne = ti2v_embeds(g)
+    latents = torch.randn(1, 16, 2, 2, 2, generator=g)
+    image, px = random_image(83, 32, 32)
+    kw = dict(common, prompt_embeds=pe, negative_prompt_embeds=ne, height=32, width=32, image=image)
+    steps, final, frames_u8 = run_ti2v(pipe, kw, latents)
+    write_fixture(
+        out_dir,
+        "pipeline_ti2v_i2v",
+        {
+            "prompt_embeds": pe,
+            "negative_prompt_embeds": ne,
+            "latents": latents,
+            "first_image_u8": px,
+            "latents_step": steps,
+            "final_latents": final,
+            "frames_u8": frames_u8,
+        },
+        {
+            "description": "WanImageToVideoPipeline(expand_timesteps=True) (Wan2.2 TI2V-5B, image-to-video mode): "
+            "image = first_image_u8 [32,32,3] (PIL), encoded alone and written over latent frame 0 of the model "
+            "input, whose tokens get timestep 0; 2 UniPC steps (flow_shift 5), guidance 5.0, 5 frames 32x32, "
+            "from the given initial latents [1,16,2,2,2], using transformer_t2v_weights and vae22_weights. "
+            "latents_step[i] = the pipeline's latents after step i (frame 0 not yet overwritten); final_latents "
+            "= output_type 'latent' (frame 0 = the image's latent); frames_u8 as in pipeline_ti2v.",
+            "transformer_config": T2V_CONFIG,
+            "vae_config": VAE22_CONFIG,
+            "scheduler": f"UniPC flow, shift {TI2V_SHIFT}",
+            "call": {k: v for k, v in kw.items() if isinstance(v, (int, float, str))},
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
 
 SECTIONS = {
     "schedulers": make_schedulers,
@@ -827,6 +1032,8 @@ SECTIONS = {
     "clip": make_clip,
     "pipeline_i2v": make_pipeline_i2v,
     "pipeline_flf2v": make_pipeline_flf2v,
+    "vae22": make_vae22,
+    "pipeline_ti2v": make_pipeline_ti2v,
 }
 
 

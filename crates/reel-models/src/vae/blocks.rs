@@ -9,10 +9,21 @@ use crate::ops;
 
 /// Per-conv state carried between temporal chunks: one slot per causal conv (and per temporal
 /// upsampler), visited in the same order in every chunk.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FeatCache {
     slots: Vec<Option<Tensor>>,
     pos: usize,
+    first: bool,
+}
+
+impl Default for FeatCache {
+    fn default() -> Self {
+        Self {
+            slots: Vec::new(),
+            pos: 0,
+            first: true,
+        }
+    }
 }
 
 impl FeatCache {
@@ -22,7 +33,14 @@ impl FeatCache {
 
     /// Call at the start of every chunk.
     pub fn rewind(&mut self) {
+        // Nothing cached yet: this chunk starts at frame 0.
+        self.first = self.slots.is_empty();
         self.pos = 0;
+    }
+
+    /// Whether the current chunk is the first one (holds frame 0).
+    pub fn is_first_chunk(&self) -> bool {
+        self.first
     }
 
     /// The next slot in visiting order (created empty on the first chunk).

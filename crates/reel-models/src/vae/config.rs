@@ -78,14 +78,16 @@ pub struct VaeConfig {
     pub latents_mean: Vec<f64>,
     #[serde(default = "d_latents_std")]
     pub latents_std: Vec<f64>,
-    /// Wan2.2 residual VAE layout (not supported yet).
+    /// Wan2.2 residual layout: stages with `AvgDown3D`/`DupUp3D` shortcuts, upsamplers that keep
+    /// their width (WAN.md §3.2).
     #[serde(default)]
     pub is_residual: bool,
     #[serde(default = "d_channels")]
     pub in_channels: usize,
     #[serde(default = "d_channels")]
     pub out_channels: usize,
-    /// Wan2.2 pixel-unshuffle patch size (not supported yet; `None`/1 = off).
+    /// Wan2.2 pixel-unshuffle patch size (`None`/1 = off); `in_channels`/`out_channels` count
+    /// the patchified channels (12 = 3·2·2 for Wan2.2).
     #[serde(default)]
     pub patch_size: Option<usize>,
     /// Clamp the decoded video to [-1, 1].
@@ -163,9 +165,39 @@ impl VaeConfig {
         self.decoder_base_dim.unwrap_or(self.base_dim)
     }
 
-    /// Spatial compression: 2^(number of down stages) = 2^(len(dim_mult) − 1).
+    /// Pixel-unshuffle factor (1 = none).
+    pub fn patch(&self) -> usize {
+        self.patch_size.unwrap_or(1).max(1)
+    }
+
+    /// Spatial compression: patch × 2^(number of down stages) = patch × 2^(len(dim_mult) − 1).
     pub fn spatial_compression(&self) -> usize {
-        1 << self.dim_mult.len().saturating_sub(1)
+        self.patch() << self.dim_mult.len().saturating_sub(1)
+    }
+
+    /// Colour channels of the video (before patchifying).
+    pub fn video_in_channels(&self) -> usize {
+        self.in_channels / (self.patch() * self.patch())
+    }
+
+    /// Colour channels of the decoded video (after unpatchifying).
+    pub fn video_out_channels(&self) -> usize {
+        self.out_channels / (self.patch() * self.patch())
+    }
+
+    /// Encoder stage widths `[base, base·m0, base·m1, …]`.
+    pub fn encoder_dims(&self) -> Vec<usize> {
+        let mut dims = vec![self.base_dim];
+        dims.extend(self.dim_mult.iter().map(|m| self.base_dim * m));
+        dims
+    }
+
+    /// Decoder stage widths `[d·m_last] ++ reversed(d·m)`.
+    pub fn decoder_dims(&self) -> Vec<usize> {
+        let d = self.decoder_dim();
+        let mut dims = vec![d * self.dim_mult[self.dim_mult.len() - 1]];
+        dims.extend(self.dim_mult.iter().rev().map(|m| d * m));
+        dims
     }
 
     /// Temporal compression: 2^(number of stages that also halve time).
@@ -182,14 +214,20 @@ impl VaeConfig {
         }
     }
 
-    /// Checks that the configuration describes a buildable Wan2.1-layout VAE.
+    /// Checks that the configuration describes a buildable Wan2.1- or Wan2.2-layout VAE.
     pub fn validate(&self) -> anyhow::Result<()> {
         use anyhow::bail;
-        if self.is_residual {
-            bail!("VAE config: is_residual=true (the Wan2.2 residual VAE) is not supported yet");
+        if self.patch_size == Some(0) {
+            bail!("VAE config: patch_size must be positive");
         }
-        if matches!(self.patch_size, Some(p) if p > 1) {
-            bail!("VAE config: patch_size > 1 (Wan2.2 patchified VAE) is not supported yet");
+        let pp = self.patch() * self.patch();
+        if self.in_channels % pp != 0 || self.out_channels % pp != 0 {
+            bail!(
+                "VAE config: in_channels {} and out_channels {} must be multiples of patch_size² = {pp} \
+                 (they count the pixel-unshuffled channels)",
+                self.in_channels,
+                self.out_channels
+            );
         }
         if self.dim_mult.is_empty() || self.dim_mult.contains(&0) {
             bail!(
@@ -210,13 +248,17 @@ impl VaeConfig {
                 self.dim_mult.len() - 1
             );
         }
-        // The decoder's upsamplers halve channels: every stage width after the first must be even.
-        let dd = self.decoder_dim();
-        for &m in &self.dim_mult {
-            if self.dim_mult.len() > 1 && (dd * m) % 2 != 0 {
-                bail!(
-                    "VAE config: decoder width {dd}×{m} must be even (upsamplers halve channels)"
-                );
+        if self.is_residual {
+            self.validate_residual()?;
+        } else {
+            // The decoder's upsamplers halve channels: every stage width after the first must be even.
+            let dd = self.decoder_dim();
+            for &m in &self.dim_mult {
+                if self.dim_mult.len() > 1 && (dd * m) % 2 != 0 {
+                    bail!(
+                        "VAE config: decoder width {dd}×{m} must be even (upsamplers halve channels)"
+                    );
+                }
             }
         }
         if self.latents_mean.len() != self.z_dim || self.latents_std.len() != self.z_dim {
@@ -243,6 +285,48 @@ impl VaeConfig {
                 bail!(
                     "VAE config: scale_factor_spatial = {s} but dim_mult gives {}",
                     self.spatial_compression()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The residual layout's shortcuts regroup channels: `AvgDown3D` averages `in·factor/out`
+    /// channels, `DupUp3D` repeats each input channel `out·factor/in` times (WAN.md §3.2).
+    fn validate_residual(&self) -> anyhow::Result<()> {
+        use anyhow::bail;
+        if !self.attn_scales.is_empty() {
+            bail!("VAE config: attn_scales must be empty with is_residual=true (residual stages have no attention)");
+        }
+        let stages = self.dim_mult.len();
+        let enc = self.encoder_dims();
+        for i in 0..stages {
+            let down = i + 1 != stages;
+            let ft = if down && self.temperal_downsample[i] {
+                2
+            } else {
+                1
+            };
+            let fs = if down { 2 } else { 1 };
+            let (a, b) = (enc[i], enc[i + 1]);
+            if (a * ft * fs * fs) % b != 0 {
+                bail!(
+                    "VAE config: encoder stage {i}: {a} channels × factor {} are not divisible by {b} \
+                     (AvgDown3D shortcut)",
+                    ft * fs * fs
+                );
+            }
+        }
+        let dec = self.decoder_dims();
+        let temperal_up: Vec<bool> = self.temperal_downsample.iter().rev().copied().collect();
+        for i in 0..stages.saturating_sub(1) {
+            let ft = if temperal_up[i] { 2 } else { 1 };
+            let (a, b) = (dec[i], dec[i + 1]);
+            if (b * ft * 4) % a != 0 {
+                bail!(
+                    "VAE config: decoder stage {i}: {b} channels × factor {} are not divisible by {a} \
+                     (DupUp3D shortcut)",
+                    ft * 4
                 );
             }
         }

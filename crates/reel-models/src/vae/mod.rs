@@ -1,13 +1,16 @@
-//! Causal 3-D video VAE in the Wan2.1 layout (WAN.md §3), with diffusers `AutoencoderKLWan`
-//! weight names so a diffusers `vae/diffusion_pytorch_model.safetensors` loads directly.
+//! Causal 3-D video VAE in the Wan2.1 layout (WAN.md §3) and the Wan2.2 residual, patchified
+//! layout (§3.2, `is_residual`), with diffusers `AutoencoderKLWan` weight names so a diffusers
+//! `vae/diffusion_pytorch_model.safetensors` loads directly.
 //!
 //! Video `[B, 3, 1+c_t·k, H, W]` in [-1, 1] ⇄ latents `[B, z, 1+k, H/c_s, W/c_s]` with
-//! `c_t = 2^(temporal down stages)`, `c_s = 2^(down stages)` (4 and 8 for Wan2.1).
+//! `c_t = 2^(temporal down stages)`, `c_s = patch · 2^(down stages)` (4 and 8 for Wan2.1, 4 and
+//! 16 for Wan2.2).
 //! Decoding exists in a whole-sequence form and a chunked form that carries one small cache per
 //! causal conv, so memory does not grow with video length; the two agree (tests).
 
 mod blocks;
 mod config;
+mod residual;
 #[cfg(test)]
 mod tests;
 
@@ -15,6 +18,7 @@ pub use blocks::{
     AttentionBlock, FeatCache, MidBlock, Resample, ResampleMode, ResidualBlock, RmsNorm,
 };
 pub use config::{VaeConfig, WAN21_LATENTS_MEAN, WAN21_LATENTS_STD};
+pub use residual::{patchify, unpatchify, AvgDown3d, DupUp3d, ResidualDownBlock, ResidualUpBlock};
 
 use anyhow::{bail, Context};
 use candle_core::{DType, Device, Tensor};
@@ -29,6 +33,8 @@ enum DownLayer {
     Res(ResidualBlock),
     Attn(AttentionBlock),
     Resample(Resample),
+    /// Wan2.2: a whole stage with its `AvgDown3D` shortcut.
+    Stage(ResidualDownBlock),
 }
 
 /// `Encoder3d`: conv_in → flat down_blocks → mid_block → norm_out, SiLU → conv_out (2·z channels).
@@ -43,15 +49,26 @@ pub struct Encoder {
 
 impl Encoder {
     pub fn new(cfg: &VaeConfig, vb: VarBuilder) -> candle_core::Result<Self> {
-        let dim = cfg.base_dim;
-        let mut dims = vec![dim];
-        dims.extend(cfg.dim_mult.iter().map(|m| dim * m));
+        let dims = cfg.encoder_dims();
         let conv_in = cconv(cfg.in_channels, dims[0], 3, 1, vb.pp("conv_in"))?;
         let vbd = vb.pp("down_blocks");
         let mut down_blocks = Vec::new();
         let mut scale = 1.0f64;
         let stages = cfg.dim_mult.len();
         for i in 0..stages {
+            if cfg.is_residual {
+                // Stage i is one module `down_blocks.{i}` (resnets, downsampler).
+                let down = i + 1 != stages;
+                down_blocks.push(DownLayer::Stage(ResidualDownBlock::new(
+                    dims[i],
+                    dims[i + 1],
+                    cfg.num_res_blocks,
+                    down && cfg.temperal_downsample[i],
+                    down,
+                    vbd.pp(i),
+                )?));
+                continue;
+            }
             let (mut in_dim, out_dim) = (dims[i], dims[i + 1]);
             for _ in 0..cfg.num_res_blocks {
                 let n = down_blocks.len();
@@ -100,6 +117,7 @@ impl Encoder {
                 DownLayer::Res(r) => r.forward(&x, None)?,
                 DownLayer::Attn(a) => a.forward(&x)?,
                 DownLayer::Resample(r) => r.forward(&x, None)?,
+                DownLayer::Stage(s) => s.forward(&x)?,
             };
         }
         let x = self.mid_block.forward(&x, None)?;
@@ -108,11 +126,15 @@ impl Encoder {
     }
 }
 
-/// One decoder stage: `num_res_blocks + 1` resblocks and an optional upsampler.
+/// One decoder stage: `num_res_blocks + 1` resblocks and an optional upsampler (Wan2.1), or a
+/// residual stage with its `DupUp3D` shortcut (Wan2.2).
 #[derive(Debug, Clone)]
-struct UpBlock {
-    resnets: Vec<ResidualBlock>,
-    upsampler: Option<Resample>,
+enum UpBlock {
+    Plain {
+        resnets: Vec<ResidualBlock>,
+        upsampler: Option<Resample>,
+    },
+    Residual(ResidualUpBlock),
 }
 
 /// `Decoder3d`: conv_in → mid_block → up_blocks → norm_out, SiLU → conv_out.
@@ -127,17 +149,27 @@ pub struct Decoder {
 
 impl Decoder {
     pub fn new(cfg: &VaeConfig, vb: VarBuilder) -> candle_core::Result<Self> {
-        let dim = cfg.decoder_dim();
         let stages = cfg.dim_mult.len();
-        // [dim·m_last] ++ reversed(dim·m).
-        let mut dims = vec![dim * cfg.dim_mult[stages - 1]];
-        dims.extend(cfg.dim_mult.iter().rev().map(|m| dim * m));
+        let dims = cfg.decoder_dims();
         let temperal_upsample: Vec<bool> = cfg.temperal_downsample.iter().rev().copied().collect();
         let conv_in = cconv(cfg.z_dim, dims[0], 3, 1, vb.pp("conv_in"))?;
         let mid_block = MidBlock::new(dims[0], vb.pp("mid_block"))?;
         let mut up_blocks = Vec::with_capacity(stages);
         for i in 0..stages {
             let vbs = vb.pp("up_blocks").pp(i);
+            if cfg.is_residual {
+                // Upsamplers keep their width, so stage inputs are not halved.
+                let up = i + 1 != stages;
+                up_blocks.push(UpBlock::Residual(ResidualUpBlock::new(
+                    dims[i],
+                    dims[i + 1],
+                    cfg.num_res_blocks,
+                    up && temperal_upsample[i],
+                    up,
+                    vbs,
+                )?));
+                continue;
+            }
             // Every stage after the first receives the previous upsampler's halved channels.
             let mut in_dim = if i > 0 { dims[i] / 2 } else { dims[i] };
             let out_dim = dims[i + 1];
@@ -165,7 +197,7 @@ impl Decoder {
             } else {
                 None
             };
-            up_blocks.push(UpBlock { resnets, upsampler });
+            up_blocks.push(UpBlock::Plain { resnets, upsampler });
         }
         let last = dims[stages];
         Ok(Self {
@@ -187,11 +219,16 @@ impl Decoder {
         let mut x = run_conv(&self.conv_in, x, cache.as_deref_mut())?;
         x = self.mid_block.forward(&x, cache.as_deref_mut())?;
         for block in &self.up_blocks {
-            for r in &block.resnets {
-                x = r.forward(&x, cache.as_deref_mut())?;
-            }
-            if let Some(up) = &block.upsampler {
-                x = up.forward(&x, cache.as_deref_mut())?;
+            match block {
+                UpBlock::Plain { resnets, upsampler } => {
+                    for r in resnets {
+                        x = r.forward(&x, cache.as_deref_mut())?;
+                    }
+                    if let Some(up) = upsampler {
+                        x = up.forward(&x, cache.as_deref_mut())?;
+                    }
+                }
+                UpBlock::Residual(b) => x = b.forward(&x, cache.as_deref_mut())?,
             }
         }
         let x = self.norm_out.forward(&x)?.silu()?;
@@ -199,7 +236,7 @@ impl Decoder {
     }
 }
 
-/// The Wan2.1 causal video VAE (`AutoencoderKLWan`).
+/// The Wan causal video VAE (`AutoencoderKLWan`, Wan2.1 or Wan2.2 layout).
 #[derive(Debug, Clone)]
 pub struct Vae {
     cfg: VaeConfig,
@@ -251,10 +288,10 @@ impl Vae {
             bail!("VAE encode: expected a [B, C, T, H, W] video tensor, got shape {dims:?}");
         }
         let (c, t, h, w) = (dims[1], dims[2], dims[3], dims[4]);
-        if c != self.cfg.in_channels {
+        if c != self.cfg.video_in_channels() {
             bail!(
                 "VAE encode: video has {c} channels, the VAE expects {}",
-                self.cfg.in_channels
+                self.cfg.video_in_channels()
             );
         }
         let ct = self.cfg.temporal_compression();
@@ -278,7 +315,7 @@ impl Vae {
     /// Raw encoder output split into (mu, logvar), each `[B, z, 1+(T−1)/c_t, H/c_s, W/c_s]`.
     pub fn encode_dist(&self, video: &Tensor) -> anyhow::Result<(Tensor, Tensor)> {
         self.check_video(video)?;
-        let h = self.encoder.forward(video)?;
+        let h = self.encoder.forward(&patchify(video, self.cfg.patch())?)?;
         let h = self.quant_conv.forward(&h)?;
         let z = self.cfg.z_dim;
         Ok((h.narrow(1, 0, z)?, h.narrow(1, z, z)?))
@@ -319,6 +356,7 @@ impl Vae {
     }
 
     fn finish(&self, x: Tensor) -> anyhow::Result<Tensor> {
+        let x = unpatchify(&x, self.cfg.patch())?;
         Ok(if self.cfg.clip_output {
             x.clamp(-1f32, 1f32)?
         } else {

@@ -104,6 +104,107 @@ fn chunked_decode_equals_whole_decode() {
     }
 }
 
+/// Wan2.2's published `vae/config.json` (Wan-AI/Wan2.2-TI2V-5B-Diffusers, WAN.md §1.2).
+const WAN22_CONFIG: &str = r#"{
+  "_class_name": "AutoencoderKLWan", "attn_scales": [], "base_dim": 160, "decoder_base_dim": 256,
+  "dim_mult": [1, 2, 4, 4], "dropout": 0.0, "in_channels": 12, "is_residual": true,
+  "latents_mean": [-0.2289, -0.0052, -0.1323, -0.2339, -0.2799, 0.0174, 0.1838, 0.1557, -0.1382, 0.0542, 0.2813, 0.0891, 0.157, -0.0098, 0.0375, -0.1825, -0.2246, -0.1207, -0.0698, 0.5109, 0.2665, -0.2108, -0.2158, 0.2502, -0.2055, -0.0322, 0.1109, 0.1567, -0.0729, 0.0899, -0.2799, -0.123, -0.0313, -0.1649, 0.0117, 0.0723, -0.2839, -0.2083, -0.052, 0.3748, 0.0152, 0.1957, 0.1433, -0.2944, 0.3573, -0.0548, -0.1681, -0.0667],
+  "latents_std": [0.4765, 1.0364, 0.4514, 1.1677, 0.5313, 0.499, 0.4818, 0.5013, 0.8158, 1.0344, 0.5894, 1.0901, 0.6885, 0.6165, 0.8454, 0.4978, 0.5759, 0.3523, 0.7135, 0.6804, 0.5833, 1.4146, 0.8986, 0.5659, 0.7069, 0.5338, 0.4889, 0.4917, 0.4069, 0.4999, 0.6866, 0.4093, 0.5709, 0.6065, 0.6415, 0.4944, 0.5726, 1.2042, 0.5458, 1.6887, 0.3971, 1.06, 0.3943, 0.5537, 0.5444, 0.4089, 0.7468, 0.7744],
+  "num_res_blocks": 2, "out_channels": 12, "patch_size": 2, "scale_factor_spatial": 16,
+  "scale_factor_temporal": 4, "temperal_downsample": [false, true, true], "z_dim": 48
+}"#;
+
+#[test]
+fn wan22_config_parses_with_16x_compression() {
+    let cfg = VaeConfig::from_json(WAN22_CONFIG).unwrap();
+    assert!(cfg.is_residual);
+    assert_eq!(
+        (cfg.spatial_compression(), cfg.temporal_compression()),
+        (16, 4)
+    );
+    assert_eq!((cfg.video_in_channels(), cfg.video_out_channels()), (3, 3));
+    assert_eq!(cfg.encoder_dims(), vec![160, 160, 320, 640, 640]);
+    assert_eq!(cfg.decoder_dims(), vec![1024, 1024, 1024, 512, 256]);
+    // 8× spatial in the convs alone would contradict scale_factor_spatial = 16.
+    let err = VaeConfig::from_json(&WAN22_CONFIG.replace("\"patch_size\": 2", "\"patch_size\": 1"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("scale_factor_spatial"), "{err}");
+    // A stage whose AvgDown3D groups do not divide evenly.
+    let bad = VaeConfig {
+        base_dim: 3,
+        dim_mult: vec![1, 2, 5],
+        temperal_downsample: vec![false, true],
+        scale_factor_spatial: None,
+        scale_factor_temporal: None,
+        ..tiny_residual_cfg()
+    };
+    let err = bad.validate().unwrap_err().to_string();
+    assert!(err.contains("AvgDown3D"), "{err}");
+}
+
+/// Wan2.2's structure (residual stages, patch 2, temporal 4×) at tiny widths, decoder base
+/// different from the encoder's.
+fn tiny_residual_cfg() -> VaeConfig {
+    let mut cfg = VaeConfig::small(3, 4, vec![1, 1, 2, 2], 1, vec![false, true, true]);
+    cfg.decoder_base_dim = Some(2);
+    cfg.is_residual = true;
+    cfg.patch_size = Some(2);
+    cfg.in_channels = 12;
+    cfg.out_channels = 12;
+    cfg.scale_factor_spatial = Some(16);
+    cfg
+}
+
+#[test]
+fn residual_vae_shapes_causality_and_chunking() {
+    let cfg = tiny_residual_cfg();
+    cfg.validate().unwrap();
+    let (vm, vae) = random_vae(&cfg);
+    {
+        let vars = vm.data().lock().unwrap();
+        // diffusers names of the residual layout: stage modules, `downsampler`/`upsampler`.
+        for k in [
+            "encoder.down_blocks.2.resnets.0.conv_shortcut.weight",
+            "encoder.down_blocks.1.downsampler.time_conv.weight",
+            "encoder.down_blocks.0.downsampler.resample.1.weight",
+            "decoder.up_blocks.0.upsampler.time_conv.weight",
+            "decoder.up_blocks.2.upsampler.resample.1.weight",
+            "decoder.up_blocks.3.resnets.1.conv2.weight",
+        ] {
+            assert!(vars.contains_key(k), "missing {k}");
+        }
+        assert!(!vars.contains_key("decoder.up_blocks.3.upsampler.resample.1.weight"));
+        // Upsamplers keep the width (Wan2.1's halve it).
+        let w = vars["decoder.up_blocks.1.upsampler.resample.1.weight"]
+            .as_tensor()
+            .dims()
+            .to_vec();
+        assert_eq!(w, [4, 4, 3, 3]);
+    }
+    let x = randn(&[1, 3, 9, 32, 16]);
+    let mu = vae.encode(&x).unwrap();
+    assert_eq!(mu.dims(), &[1, 4, 3, 2, 1]);
+    // Latent frames 0..=1 depend on video frames 0..=4 only.
+    let x2 = Tensor::cat(&[x.narrow(2, 0, 5).unwrap(), randn(&[1, 3, 4, 32, 16])], 2).unwrap();
+    let mu2 = vae.encode(&x2).unwrap();
+    assert!(max_diff(&mu.narrow(2, 0, 2).unwrap(), &mu2.narrow(2, 0, 2).unwrap()) < 1e-6);
+    assert!(max_diff(&mu.narrow(2, 2, 1).unwrap(), &mu2.narrow(2, 2, 1).unwrap()) > 1e-6);
+    // Sizes must be multiples of 16 now.
+    let err = vae
+        .encode(&randn(&[1, 3, 5, 24, 16]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("multiples of 16"), "{err}");
+    let z = randn(&[1, 4, 4, 1, 2]);
+    let whole = vae.decode(&z).unwrap();
+    assert_eq!(whole.dims(), &[1, 3, 13, 16, 32]);
+    for chunk in [1, 2, 3] {
+        let d = max_diff(&whole, &vae.decode_chunked(&z, chunk).unwrap());
+        assert!(d < 1e-5, "chunk {chunk}: {d}");
+    }
+}
+
 #[test]
 fn gradients_reach_every_parameter() {
     let cfg = VaeConfig::small(4, 3, vec![1, 2], 1, vec![true]);
@@ -163,10 +264,14 @@ fn diffusers_config_parses_with_wan21_defaults() {
     assert_eq!(cfg.video_frames(21), 81);
     let cfg = VaeConfig::from_json("{}").unwrap();
     assert_eq!(cfg, VaeConfig::wan21());
-    let err = VaeConfig::from_json(r#"{"is_residual": true}"#)
+    let err = VaeConfig::from_json(r#"{"is_residual": true, "attn_scales": [1.0]}"#)
         .unwrap_err()
         .to_string();
     assert!(err.contains("is_residual"), "{err}");
+    let err = VaeConfig::from_json(r#"{"patch_size": 2}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("patch_size"), "{err}");
     let err = VaeConfig::from_json(r#"{"z_dim": 8}"#)
         .unwrap_err()
         .to_string();

@@ -584,6 +584,20 @@ impl WanModel {
                 num_res_blocks: vae_cfg.num_res_blocks,
             },
         )?;
+        // The original Wan2.2 VAE nests its residual stages under other names, which are not
+        // mapped here; its first conv takes 12 pixel-unshuffled channels instead of 3.
+        let patchified = vw
+            .shape_of("encoder.conv1.weight")
+            .is_some_and(|s| s.len() == 5 && s[1] != 3);
+        if vae_cfg.is_residual || patchified {
+            bail!(
+                "{}: this is a Wan2.2 (residual, patchified) VAE in the original key layout, which \
+                 Reel does not read; use the diffusers-layout vae/ folder \
+                 (vae/config.json + vae/diffusion_pytorch_model.safetensors, e.g. from \
+                 Wan-AI/Wan2.2-TI2V-5B-Diffusers) in a diffusers model folder",
+                files.vae.display()
+            );
+        }
         // ComfyUI ships the UMT5 encoder with transformers names; the Wan repository with its own.
         let probe = WeightFiles::open(
             "text_encoder",
