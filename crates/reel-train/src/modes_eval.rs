@@ -744,7 +744,7 @@ pub fn prompt_case(prompt_seed: u64, i: usize, aspect: f32) -> (Scene, String, S
         ..SceneSampler::default()
     };
     let scene = sample_scene(&mut rng, &sampler);
-    let style = if i % 2 == 0 {
+    let style = if i.is_multiple_of(2) {
         CaptionStyle::canonical()
     } else {
         CaptionStyle::random(&mut rng)

@@ -24,7 +24,7 @@ fn psnr_seams_and_loops_on_known_cases() {
     let want = 10.0 * (255.0f64 * 255.0 * 3.0 / 100.0).log10();
     assert!((psnr_db(&a, &b).unwrap() - want).abs() < 1e-9);
     assert_eq!(psnr_db(&a, &Frame::new(8, 8)), None);
-    assert_eq!(mean_psnr_db(&[a.clone()], &[]), None);
+    assert_eq!(mean_psnr_db(std::slice::from_ref(&a), &[]), None);
 
     // A constant clip: no change, a perfect loop.
     let still = vec![grey(40); 6];
