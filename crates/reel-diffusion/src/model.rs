@@ -56,6 +56,17 @@ pub trait VideoModel: Send + Sync {
         Ok(None)
     }
 
+    /// Every transformer call takes one timestep per token (`[1, L]`), even when all are equal
+    /// (Wan2.2 TI2V-5B's `expand_timesteps`, which diffusers always expands).
+    fn per_token_timesteps(&self) -> bool {
+        false
+    }
+    /// The decoded video keeps the decoder's rendering of known frames instead of the given
+    /// pixels (as diffusers' Wan pipelines do); otherwise pinned pixels are put back exactly.
+    fn decodes_known_frames(&self) -> bool {
+        self.frame_channels() > 0
+    }
+
     fn patch_size(&self) -> [usize; 3] {
         self.transformer_at(1000.0).config().patch_size
     }
@@ -135,6 +146,14 @@ impl VideoModel for WanModel {
     }
     fn guidance_batching(&self) -> GuidanceBatching {
         GuidanceBatching::Separate
+    }
+    fn per_token_timesteps(&self) -> bool {
+        self.config.expand_timesteps
+    }
+    fn decodes_known_frames(&self) -> bool {
+        // TI2V-5B's image-to-video (WanImageToVideoPipeline with expand_timesteps) decodes the
+        // conditioned first frame too; so do the mask-channel I2V/FLF2V models.
+        self.config.expand_timesteps || self.frame_channels() > 0
     }
     fn defaults(&self) -> SamplingDefaults {
         // WanPipeline's defaults (WAN.md §1): 480×832, 81 frames, 50 steps, guidance 5, 16 fps.

@@ -245,10 +245,12 @@ pub fn generate_window(
     } else {
         vec![false; t_lat * th * tw]
     };
-    let per_token = token_zero.iter().any(|z| *z);
-    if per_token && pt != 1 {
+    let any_zero = token_zero.iter().any(|z| *z);
+    if any_zero && pt != 1 {
         bail!("frame conditioning needs a temporal patch size of 1, this model has {pt}");
     }
+    let per_token = any_zero || model.per_token_timesteps();
+    let tokens = t_lat.div_ceil(pt) * th * tw;
     let keep_mask = if plan.keep.any() {
         Some(cell_tensor(
             &plan.keep,
@@ -258,7 +260,7 @@ pub fn generate_window(
     } else {
         None
     };
-    let clean_mask = if per_token {
+    let clean_mask = if any_zero {
         Some(cell_tensor(
             &plan.keep,
             |k, y, x| token_zero[(k * th + y / ph) * tw + x / pw],
@@ -285,12 +287,14 @@ pub fn generate_window(
             };
             x = write_cells(&x, &value, keep)?;
         }
-        let timestep = if per_token {
+        let timestep = if any_zero {
             let v: Vec<f32> = token_zero
                 .iter()
                 .map(|&z| if z { 0.0 } else { t as f32 })
                 .collect();
             Tensor::from_vec(v, (1, token_zero.len()), &dev)?
+        } else if per_token {
+            Tensor::from_vec(vec![t as f32; tokens], (1, tokens), &dev)?
         } else {
             Tensor::new(&[t as f32], &dev)?
         };
@@ -351,8 +355,9 @@ pub fn generate_window(
         Some(all.narrow(2, 0, tl.frames.min(all.dim(2)?))?)
     };
     // Pinned frames are the user's own pixels: put them back exactly; masked ones outside
-    // their masks. (Image-conditioned models decode their known frames, as diffusers does.)
-    let put_back = if frame_cond.is_some() {
+    // their masks. (Published image-conditioned Wan models decode their known frames, as
+    // diffusers does.)
+    let put_back = if model.decodes_known_frames() {
         Vec::new()
     } else {
         tl.known_at()

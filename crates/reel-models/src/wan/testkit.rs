@@ -309,3 +309,32 @@ pub fn i2v_diffusers_folder(dir: &Path, flf2v: bool, image_encoder: bool) -> Res
     }
     Ok(())
 }
+
+/// A Wan2.2 TI2V-5B-shaped diffusers folder from the fixtures: `WanPipeline` with
+/// `expand_timesteps`, the T2V fixture transformer (in/out 16 = the tiny VAE's z_dim), the tiny
+/// residual VAE of `vae22_weights`, UMT5 (width 24), tokenizer, UniPC with flow_shift 5.
+pub fn ti2v_diffusers_folder(dir: &Path) -> Result<()> {
+    diffusers_folder(dir, None)?;
+    let index = json!({
+        "_class_name": "WanPipeline", "_diffusers_version": "0.42.1",
+        "transformer": ["diffusers", "WanTransformer3DModel"],
+        "transformer_2": [null, null],
+        "vae": ["diffusers", "AutoencoderKLWan"],
+        "text_encoder": ["transformers", "UMT5EncoderModel"],
+        "tokenizer": ["transformers", "T5TokenizerFast"],
+        "scheduler": ["diffusers", "UniPCMultistepScheduler"],
+        "boundary_ratio": null, "expand_timesteps": true
+    });
+    write_json(&dir.join("model_index.json"), &index)?;
+    let mut vcfg = fixture_manifest("vae22_weights")?["config"].clone();
+    vcfg["_class_name"] = json!("AutoencoderKLWan");
+    write_json(&dir.join("vae/config.json"), &vcfg)?;
+    std::fs::copy(
+        fixture_dir().join("vae22_weights.safetensors"),
+        dir.join("vae/diffusion_pytorch_model.safetensors"),
+    )?;
+    let mut sched = scheduler_json();
+    sched["flow_shift"] = json!(5.0);
+    write_json(&dir.join("scheduler/scheduler_config.json"), &sched)?;
+    Ok(())
+}
