@@ -399,3 +399,50 @@ fn vae_and_umt5_renames_follow_wan_md() {
         assert_eq!(keys::umt5_original(d), o, "{d}");
     }
 }
+
+#[test]
+fn ti2v_diffusers_folder_loads_the_residual_vae() {
+    let tmp = tempfile::tempdir().unwrap();
+    testkit::ti2v_diffusers_folder(tmp.path()).unwrap();
+    let model = WanModel::load(tmp.path(), &Device::Cpu).unwrap();
+    assert!(model.config.expand_timesteps);
+    let vae = model.vae.config();
+    assert!(vae.is_residual);
+    assert_eq!(vae.spatial_compression(), 16);
+    let io = tensors("vae22_io");
+    let d = max_abs_diff(&model.vae.decode(&io["latent"]).unwrap(), &io["decoded"]);
+    assert!(d <= 2e-5, "Wan2.2 VAE decode max |diff| {d:e}");
+}
+
+#[test]
+fn original_layout_wan22_vae_is_refused_with_the_reason() {
+    // With a sidecar config saying so.
+    let tmp = tempfile::tempdir().unwrap();
+    original_folder(tmp.path(), true);
+    write_json(
+        &tmp.path().join("vae_config.json"),
+        &manifest("vae22_weights")["config"],
+    );
+    assert_mentions(
+        &load_err(tmp.path()),
+        &["Wan2.2", "original key layout", "diffusers-layout vae/"],
+    );
+    // Without one: the first conv takes 12 pixel-unshuffled channels.
+    let tmp = tempfile::tempdir().unwrap();
+    original_folder(tmp.path(), true);
+    std::fs::remove_file(tmp.path().join("vae_config.json")).unwrap();
+    let z = |s: &[usize]| Tensor::zeros(s, candle_core::DType::F32, &Device::Cpu).unwrap();
+    testkit::save(
+        &tmp.path().join("Wan2.1_VAE.safetensors"),
+        &[
+            ("encoder.conv1.weight".to_string(), z(&[160, 12, 3, 3, 3])),
+            ("decoder.conv1.weight".to_string(), z(&[1024, 48, 3, 3, 3])),
+        ]
+        .into(),
+    )
+    .unwrap();
+    assert_mentions(
+        &load_err(tmp.path()),
+        &["Wan2.1_VAE.safetensors", "Wan2.2", "original key layout"],
+    );
+}
