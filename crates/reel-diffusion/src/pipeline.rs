@@ -118,16 +118,42 @@ fn plan(model: &dyn VideoModel, tl: &Timeline, t_lat: usize, dev: &Device) -> Re
             soft_strength,
         });
     };
-    // Pad to the full 1 + tf·(T−1) frames the VAE needs, holding the last frame.
-    let full = 1 + tf * (t_lat - 1);
+    // The encoder is causal (latent frame k sees pixel frames ≤ tf·k): without soft frames,
+    // which start sampling from the whole known clip, only the latent frames up to the last
+    // kept one are needed (a single frame for image-to-video); the rest stay zero, never read.
+    let n = keep.h * keep.w;
+    let needed = if soft_strength.is_some() {
+        t_lat
+    } else {
+        (0..t_lat)
+            .rev()
+            .find(|&k| keep.keep[k * n..(k + 1) * n].iter().any(|&b| b))
+            .map_or(0, |k| k + 1)
+    };
+    if needed == 0 {
+        return Ok(LatentPlan {
+            known: None,
+            keep,
+            soft_strength,
+        });
+    }
+    // Pad to the 1 + tf·(T−1) frames the VAE needs, holding the last frame.
+    let full = 1 + tf * (needed - 1);
     while canvas.len() < full {
         canvas.push(canvas[canvas.len() - 1].clone());
     }
+    canvas.truncate(full);
     let mu = vae
         .encode(&frames_to_tensor(&canvas, dev)?)
         .context("encoding the known frames")?;
+    let mut known = vae.normalize(&mu)?;
+    if needed < t_lat {
+        let (b, c, _, h, w) = known.dims5()?;
+        let rest = Tensor::zeros((b, c, t_lat - needed, h, w), known.dtype(), dev)?;
+        known = Tensor::cat(&[&known, &rest], 2)?;
+    }
     Ok(LatentPlan {
-        known: Some(vae.normalize(&mu)?),
+        known: Some(known),
         keep,
         soft_strength,
     })
