@@ -3,7 +3,8 @@
 //! a held-out batch, to diagnose VAE learning quickly. Keys: steps, frames, size, batch, lr,
 //! noise (fixed latent noise std), opt (reel|candle), clip, b2, every, zinit=1 (residual
 //! branches start at zero), anchor=W (colour-anchor loss weight), mode=dec (decoder only, from
-//! 4×-pooled RGB latents). "chroma" is the mean spread of the RGB channels: 0 for grey frames.
+//! 4×-pooled RGB latents), skip=1 (a parameter-free colour path: pooled colour added to latent
+//! channels 0–2, those channels repeated over their cells added to the output). "chroma" is the mean spread of the RGB channels: 0 for grey frames.
 
 use anyhow::Result;
 use candle_core::{DType, Device, Tensor};
@@ -40,6 +41,7 @@ fn main() -> Result<()> {
     let lr = get("lr", 2e-3);
     let noise = get("noise", 0.05);
     let every = get("every", 50.0) as usize;
+    let skip = get("skip", 0.0) > 0.0;
     let opt = kv.get("opt").cloned().unwrap_or_else(|| "reel".into());
     let dev = Device::Cpu;
     let mut vcfg = cfg.bundle_config()?.vae;
@@ -88,12 +90,22 @@ fn main() -> Result<()> {
         } else {
             vae.encode_dist(&video)?.0
         };
+        let mu = if skip {
+            add_colour(&mu, &pooled_latent(&video, 3)?)?
+        } else {
+            mu
+        };
         let z = if noise > 0.0 {
             (&mu + (randn(&mut rng, mu.dims(), &dev)? * noise)?)?
         } else {
             mu.clone()
         };
         let rec = vae.decode(&z)?;
+        let rec = if skip {
+            (rec + upsample_colour(&z)?)?
+        } else {
+            rec
+        };
         let mut loss = (rec - &video)?.sqr()?.mean_all()?;
         let anchor = get("anchor", 0.0);
         if anchor > 0.0 {
@@ -119,7 +131,17 @@ fn main() -> Result<()> {
             } else {
                 vae.encode_dist(&held)?.0
             };
+            let mu = if skip {
+                add_colour(&mu, &pooled_latent(&held, 3)?)?
+            } else {
+                mu
+            };
             let rec = vae.decode(&mu)?;
+            let rec = if skip {
+                (rec + upsample_colour(&mu)?)?
+            } else {
+                rec
+            };
             let mse = (&rec - &held)?.sqr()?.mean_all()?.to_scalar::<f32>()?;
             let zs = mu
                 .flatten_all()?
@@ -162,4 +184,21 @@ fn pooled_latent(video: &Tensor, z: usize) -> Result<Tensor> {
     }
     let zeros = Tensor::zeros((b, z - c, t, h / 4, w / 4), DType::F32, video.device())?;
     Ok(Tensor::cat(&[&p, &zeros], 1)?)
+}
+
+/// Adds the pooled colour to latent channels 0–2 (parameter-free colour path, 1-frame probe).
+fn add_colour(mu: &Tensor, colour: &Tensor) -> Result<Tensor> {
+    let z = mu.dim(1)?;
+    let head = (mu.narrow(1, 0, 3)? + colour)?;
+    Ok(Tensor::cat(&[&head, &mu.narrow(1, 3, z - 3)?], 1)?)
+}
+
+/// Latent channels 0–2 repeated over each 4×4 cell (1-frame probe).
+fn upsample_colour(z: &Tensor) -> Result<Tensor> {
+    let (b, _, t, h, w) = z.dims5()?;
+    Ok(z.narrow(1, 0, 3)?
+        .reshape(vec![b, 3, t, h, 1, w, 1])?
+        .broadcast_as(vec![b, 3, t, h, 4, w, 4])?
+        .contiguous()?
+        .reshape((b, 3, t, h * 4, w * 4))?)
 }

@@ -16,7 +16,7 @@ use reel_diffusion::{generate, GenerateOptions, SamplerSettings, Timeline};
 use reel_models::bundle::{Bundle, BundleConfig, BundleVars};
 use reel_models::dit::Dit;
 use reel_models::text::{TextEncoder, TinyTextEncoder, WordTokenizer};
-use reel_models::vae::Vae;
+use reel_models::vae::{self, Vae};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -216,7 +216,7 @@ fn vae_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, f64)> {
     let mut loss = (&recon + (kl * (0.5 * cfg.vae.kl_weight))?)?;
     if cfg.vae.colour_anchor > 0.0 {
         let c = vae.config();
-        let target = cell_colours(&video, c.spatial_compression(), c.temporal_compression())?;
+        let target = vae::cell_colours(&video, c.spatial_compression(), c.temporal_compression())?;
         let anchor = (mu.narrow(1, 0, 3)? - target)?.sqr()?.mean_all()?;
         loss = (loss + (anchor * cfg.vae.colour_anchor)?)?;
     }
@@ -230,24 +230,6 @@ fn vae_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, f64)> {
         loss.to_scalar::<f32>()? as f64,
         recon.to_scalar::<f32>()? as f64,
     ))
-}
-
-/// `[B, 3, T, H, W]` → the mean colour of each latent cell `[B, 3, 1 + (T−1)/ct, H/cs, W/cs]`:
-/// frame 0 alone, then groups of `ct` frames (the causal VAE's time grouping), `cs`×`cs` pixels.
-fn cell_colours(video: &Tensor, cs: usize, ct: usize) -> Result<Tensor> {
-    let (b, c, t, h, w) = video.dims5()?;
-    let pool_space = |x: &Tensor, tt: usize, group: usize| -> Result<Tensor> {
-        Ok(x.reshape(vec![b, c, tt, group, h / cs, cs, w / cs, cs])?
-            .mean(7)?
-            .mean(5)?
-            .mean(3)?)
-    };
-    let first = pool_space(&video.narrow(2, 0, 1)?, 1, 1)?;
-    if t == 1 {
-        return Ok(first);
-    }
-    let rest = pool_space(&video.narrow(2, 1, t - 1)?, (t - 1) / ct, ct)?;
-    Ok(Tensor::cat(&[&first, &rest], 2)?)
 }
 
 /// Per-channel mean and std of the (EMA) VAE's latent means over `stats_clips` clips of the

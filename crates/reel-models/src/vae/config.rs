@@ -93,6 +93,12 @@ pub struct VaeConfig {
     /// Clamp the decoded video to [-1, 1].
     #[serde(default = "d_true")]
     pub clip_output: bool,
+    /// Reel's toy models only (not a Wan key): a parameter-free colour path. The encoder adds
+    /// each latent cell's mean colour to latent channels 0–2 and the decoder adds those channels,
+    /// spread back over their cells, to its output; the networks learn only the rest. Without it
+    /// a small VAE trained from scratch loses hue (models/README.md).
+    #[serde(default)]
+    pub colour_skip: bool,
     /// Informational in diffusers; checked against the structure when present.
     #[serde(default = "d_scale_t")]
     pub scale_factor_temporal: Option<usize>,
@@ -119,6 +125,7 @@ impl Default for VaeConfig {
             out_channels: 3,
             patch_size: None,
             clip_output: true,
+            colour_skip: false,
             scale_factor_temporal: d_scale_t(),
             scale_factor_spatial: d_scale_s(),
         }
@@ -219,6 +226,14 @@ impl VaeConfig {
         use anyhow::bail;
         if self.patch_size == Some(0) {
             bail!("VAE config: patch_size must be positive");
+        }
+        if self.colour_skip
+            && (self.in_channels != 3
+                || self.out_channels != 3
+                || self.patch() != 1
+                || self.z_dim < 3)
+        {
+            bail!("VAE config: colour_skip needs RGB in and out, no patchify and z_dim ≥ 3");
         }
         let pp = self.patch() * self.patch();
         if self.in_channels % pp != 0 || self.out_channels % pp != 0 {

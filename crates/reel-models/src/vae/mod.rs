@@ -318,7 +318,19 @@ impl Vae {
         let h = self.encoder.forward(&patchify(video, self.cfg.patch())?)?;
         let h = self.quant_conv.forward(&h)?;
         let z = self.cfg.z_dim;
-        Ok((h.narrow(1, 0, z)?, h.narrow(1, z, z)?))
+        let mu = h.narrow(1, 0, z)?;
+        let mu = if self.cfg.colour_skip {
+            let colours = cell_colours(
+                video,
+                self.cfg.spatial_compression(),
+                self.cfg.temporal_compression(),
+            )?;
+            let head = (mu.narrow(1, 0, 3)? + colours)?;
+            Tensor::cat(&[&head, &mu.narrow(1, 3, z - 3)?], 1)?
+        } else {
+            mu
+        };
+        Ok((mu, h.narrow(1, z, z)?))
     }
 
     /// Video `[B, C, T, H, W]` in [-1, 1] → un-normalised latent mean (what pipelines use).
@@ -369,7 +381,23 @@ impl Vae {
     pub fn decode(&self, z: &Tensor) -> anyhow::Result<Tensor> {
         self.check_latents(z, "decode")?;
         let x = self.post_quant_conv.forward(z)?;
-        self.finish(self.decoder.forward(&x, None)?)
+        let out = self.with_colour(self.decoder.forward(&x, None)?, z, true)?;
+        self.finish(out)
+    }
+
+    /// Adds latent channels 0–2 spread over their cells to the decoder output (`colour_skip`);
+    /// `from_frame0`: the latents start at latent frame 0, which stands for one video frame.
+    fn with_colour(&self, out: Tensor, z: &Tensor, from_frame0: bool) -> anyhow::Result<Tensor> {
+        if !self.cfg.colour_skip {
+            return Ok(out);
+        }
+        let colours = spread_cells(
+            &z.narrow(1, 0, 3)?,
+            self.cfg.spatial_compression(),
+            self.cfg.temporal_compression(),
+            from_frame0,
+        )?;
+        Ok((out + colours)?)
     }
 
     /// As [`decode`](Self::decode), `latent_frames_per_chunk` latent frames at a time, handing
@@ -389,9 +417,11 @@ impl Vae {
         let mut start = 0;
         while start < t {
             let n = latent_frames_per_chunk.min(t - start);
-            let chunk = self.post_quant_conv.forward(&z.narrow(2, start, n)?)?;
+            let zc = z.narrow(2, start, n)?;
+            let chunk = self.post_quant_conv.forward(&zc)?;
             cache.rewind();
             let out = self.decoder.forward(&chunk, Some(&mut cache))?;
+            let out = self.with_colour(out, &zc, start == 0)?;
             sink(self.finish(out)?)?;
             start += n;
         }
@@ -411,4 +441,48 @@ impl Vae {
         })?;
         Ok(Tensor::cat(&parts, 2)?)
     }
+}
+
+/// `[B, C, T, H, W]` → the mean of each latent cell `[B, C, 1 + (T−1)/ct, H/cs, W/cs]`: frame 0
+/// alone, then groups of `ct` frames (the causal VAE's time grouping), `cs`×`cs` pixels.
+pub fn cell_colours(video: &Tensor, cs: usize, ct: usize) -> candle_core::Result<Tensor> {
+    let (b, c, t, h, w) = video.dims5()?;
+    let pool = |x: &Tensor, cells: usize, group: usize| {
+        x.reshape(vec![b, c, cells, group, h / cs, cs, w / cs, cs])?
+            .mean(7)?
+            .mean(5)?
+            .mean(3)
+    };
+    let first = pool(&video.narrow(2, 0, 1)?, 1, 1)?;
+    if t == 1 {
+        return Ok(first);
+    }
+    let rest = pool(&video.narrow(2, 1, t - 1)?, (t - 1) / ct, ct)?;
+    Tensor::cat(&[&first, &rest], 2)
+}
+
+/// Inverse layout of [`cell_colours`]: each latent cell's value repeated over its pixels and
+/// frames; with `from_frame0` the first latent frame covers one frame, otherwise `ct`.
+pub fn spread_cells(
+    cells: &Tensor,
+    cs: usize,
+    ct: usize,
+    from_frame0: bool,
+) -> candle_core::Result<Tensor> {
+    let (b, c, t, h, w) = cells.dims5()?;
+    let spread = |x: &Tensor, n: usize, group: usize| {
+        x.reshape(vec![b, c, n, 1, h, 1, w, 1])?
+            .broadcast_as(vec![b, c, n, group, h, cs, w, cs])?
+            .contiguous()?
+            .reshape((b, c, n * group, h * cs, w * cs))
+    };
+    if !from_frame0 {
+        return spread(cells, t, ct);
+    }
+    let first = spread(&cells.narrow(2, 0, 1)?, 1, 1)?;
+    if t == 1 {
+        return Ok(first);
+    }
+    let rest = spread(&cells.narrow(2, 1, t - 1)?, t - 1, ct)?;
+    Tensor::cat(&[&first, &rest], 2)
 }

@@ -355,27 +355,3 @@ fn vae_gradients_match_finite_differences() -> Result<()> {
     assert!(checked >= 5, "only {checked} weights checked");
     Ok(())
 }
-
-#[test]
-fn cell_colours_average_each_latent_cell() -> Result<()> {
-    // 5 frames (1 + 4) of 8×8: value = frame index + 10·(x ≥ 4) + 100·channel.
-    let dev = Device::Cpu;
-    let mut v = Vec::new();
-    for c in 0..3 {
-        for t in 0..5 {
-            for _y in 0..8 {
-                for x in 0..8 {
-                    v.push((t + if x >= 4 { 10 } else { 0 } + 100 * c) as f32);
-                }
-            }
-        }
-    }
-    let video = Tensor::from_vec(v, (1, 3, 5, 8, 8), &dev)?;
-    let cells = cell_colours(&video, 4, 4)?;
-    assert_eq!(cells.dims(), &[1, 3, 2, 2, 2]);
-    let got = cells.flatten_all()?.to_vec1::<f32>()?;
-    // Channel 0: latent frame 0 is frame 0 alone; latent frame 1 averages frames 1–4 (2.5).
-    assert_eq!(&got[..8], &[0.0, 10.0, 0.0, 10.0, 2.5, 12.5, 2.5, 12.5]);
-    assert_eq!(got[8], 100.0);
-    Ok(())
-}
