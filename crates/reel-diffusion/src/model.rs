@@ -61,8 +61,9 @@ pub trait VideoModel: Send + Sync {
     fn per_token_timesteps(&self) -> bool {
         false
     }
-    /// The decoded video keeps the decoder's rendering of known frames instead of the given
-    /// pixels (as diffusers' Wan pipelines do); otherwise pinned pixels are put back exactly.
+    /// The decoded video keeps the decoder's rendering of pinned (whole, strength 1) frames
+    /// instead of the given pixels, as diffusers' Wan image-to-video pipelines do; otherwise
+    /// they are put back exactly. Masked clips are composited either way.
     fn decodes_known_frames(&self) -> bool {
         self.frame_channels() > 0
     }

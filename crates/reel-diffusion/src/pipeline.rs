@@ -381,19 +381,15 @@ pub fn generate_window(
         Some(all.narrow(2, 0, tl.frames.min(all.dim(2)?))?)
     };
     // Pinned frames are the user's own pixels: put them back exactly; masked ones outside
-    // their masks. (Published image-conditioned Wan models decode their known frames, as
+    // their masks. (Published image-conditioned Wan models decode their pinned frames, as
     // diffusers does.)
-    let put_back = if model.decodes_known_frames() {
-        Vec::new()
-    } else {
-        tl.known_at()
-    };
-    for (i, k) in put_back.into_iter().enumerate() {
+    let decode_pinned = model.decodes_known_frames();
+    for (i, k) in tl.known_at().into_iter().enumerate() {
         match k {
             Some(k) if k.mask.is_some() => {
                 frames[i] = composite(k.frame, &frames[i], k.mask.expect("checked"));
             }
-            Some(k) if k.strength >= 1.0 => frames[i] = k.frame.clone(),
+            Some(k) if k.strength >= 1.0 && !decode_pinned => frames[i] = k.frame.clone(),
             _ => {}
         }
     }

@@ -434,3 +434,27 @@ fn ti2v_text_to_video_samples_like_the_reference() {
 fn ti2v_image_to_video_samples_like_the_reference() {
     ti2v_matches("pipeline_ti2v_i2v");
 }
+
+#[test]
+fn ti2v_keeps_pixels_outside_a_mask_while_decoding_pinned_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    testkit::ti2v_diffusers_folder(dir.path()).unwrap();
+    let model = WanModel::load(dir.path(), &Device::Cpu).unwrap();
+    assert!(model.decodes_known_frames());
+    let fx = testkit::fixture_tensors("pipeline_ti2v_i2v").unwrap();
+    let f = fixture_frame(&fx["first_image_u8"]);
+    // Left half kept (black), right half sampled (white).
+    let mask =
+        image::GrayImage::from_fn(32, 32, |x, _| image::Luma([if x < 16 { 0 } else { 255 }]));
+    let tl = Timeline::text_to_video("x", 5, 16.0, 32, 32)
+        .with_masked_known(0, vec![f.clone(); 5], 0.5, vec![mask])
+        .unwrap();
+    let g = generate(&model, &tl, &quick_settings(), GenerateOptions::default()).unwrap();
+    for frame in &g.video.frames {
+        for y in 0..32 {
+            for x in 0..16 {
+                assert_eq!(frame.get_pixel(x, y), f.get_pixel(x, y));
+            }
+        }
+    }
+}
