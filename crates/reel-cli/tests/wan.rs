@@ -20,6 +20,49 @@ fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
 }
 
 /// Runs the fixture's call through the CLI and compares the dump with the reference.
+/// `reel generate` on a 2-step reference fixture: its initial latents, prompt embeddings and
+/// sampler settings, dumping the latents (`with_shift`: pass the fixture's shift 3 explicitly).
+fn reference_args(
+    model: &Path,
+    init: &Path,
+    embeds: &Path,
+    dump: &Path,
+    out: &Path,
+    with_shift: bool,
+) -> Vec<String> {
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    let mut args: Vec<String> = ["generate", "given as embeddings", "--model"]
+        .map(String::from)
+        .to_vec();
+    args.push(path(model));
+    args.extend(
+        [
+            "--size",
+            "32x32",
+            "--frames",
+            "5",
+            "--steps",
+            "2",
+            "--guidance",
+            "5",
+        ]
+        .map(String::from),
+    );
+    if with_shift {
+        args.extend(["--shift", "3"].map(String::from));
+    }
+    args.extend(["--solver", "unipc", "--init-latents"].map(String::from));
+    args.push(path(init));
+    args.push("--prompt-embeds".into());
+    args.push(path(embeds));
+    args.push("--dump-latents".into());
+    args.push(path(dump));
+    args.push("-o".into());
+    args.push(path(out));
+    args.push("-q".into());
+    args
+}
+
 fn reproduces_reference(model: &Path, work: &Path) {
     let fx = testkit::fixture_tensors("pipeline_t2v").unwrap();
     let init = work.join("init.safetensors");
@@ -43,33 +86,8 @@ fn reproduces_reference(model: &Path, work: &Path) {
     )
     .unwrap();
     let out_dir = work.join("frames/");
-    let out = reel(&[
-        "generate",
-        "given as embeddings",
-        "--model",
-        model.to_str().unwrap(),
-        "--size",
-        "32x32",
-        "--frames",
-        "5",
-        "--steps",
-        "2",
-        "--guidance",
-        "5",
-        "--shift",
-        "3",
-        "--solver",
-        "unipc",
-        "--init-latents",
-        init.to_str().unwrap(),
-        "--prompt-embeds",
-        embeds.to_str().unwrap(),
-        "--dump-latents",
-        dump.to_str().unwrap(),
-        "-o",
-        out_dir.to_str().unwrap(),
-        "-q",
-    ]);
+    let args = reference_args(model, &init, &embeds, &dump, &out_dir, true);
+    let out = reel(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(
         out.status.success(),
         "{}",
@@ -203,36 +221,7 @@ fn image_run_reproduces(name: &str, model: &Path, work: &Path, image_args: &[Str
     if let Some(last) = fx.get("last_image_u8") {
         write_png(last, &work.join("last.png"));
     }
-    let mut args: Vec<String> = [
-        "generate",
-        "given as embeddings",
-        "--model",
-        model.to_str().unwrap(),
-        "--size",
-        "32x32",
-        "--frames",
-        "5",
-        "--steps",
-        "2",
-        "--guidance",
-        "5",
-        "--shift",
-        "3",
-        "--solver",
-        "unipc",
-        "--init-latents",
-        init.to_str().unwrap(),
-        "--prompt-embeds",
-        embeds.to_str().unwrap(),
-        "--dump-latents",
-        dump.to_str().unwrap(),
-        "-o",
-        work.join("out.mp4").to_str().unwrap(),
-        "-q",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut args = reference_args(model, &init, &embeds, &dump, &work.join("out.mp4"), true);
     args.extend(image_args.iter().cloned());
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = reel(&argv);
@@ -399,34 +388,7 @@ fn ti2v_run_reproduces(name: &str) {
         .into(),
     )
     .unwrap();
-    let mut args: Vec<String> = [
-        "generate",
-        "given as embeddings",
-        "--model",
-        model.to_str().unwrap(),
-        "--size",
-        "32x32",
-        "--frames",
-        "5",
-        "--steps",
-        "2",
-        "--guidance",
-        "5",
-        "--solver",
-        "unipc",
-        "--init-latents",
-        init.to_str().unwrap(),
-        "--prompt-embeds",
-        embeds.to_str().unwrap(),
-        "--dump-latents",
-        dump.to_str().unwrap(),
-        "-o",
-        work.join("out.mp4").to_str().unwrap(),
-        "-q",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut args = reference_args(&model, &init, &embeds, &dump, &work.join("out.mp4"), false);
     let image = fx.contains_key("first_image_u8");
     if image {
         let png = work.join("first.png");
