@@ -14,6 +14,23 @@ use reel_diffusion::{GuidanceBatching, VideoModel};
 use reel_models::wan::testkit::{self, OriginalTransformer};
 use reel_models::wan::WanModel;
 
+/// Largest difference in 8-bit levels between Reel's frames and diffusers' `[1, F, H, W, 3]`
+/// uint8 frames (`(v/2 + 0.5).clamp(0, 1)·255` truncated).
+fn frames_lsb_diff(video: &reel_media::Video, want: &Tensor) -> i32 {
+    let want: Vec<u8> = want.flatten_all().unwrap().to_vec1().unwrap();
+    let got: Vec<u8> = video
+        .frames
+        .iter()
+        .flat_map(|f| f.as_raw().clone())
+        .collect();
+    assert_eq!(got.len(), want.len());
+    got.iter()
+        .zip(&want)
+        .map(|(a, b)| (*a as i32 - *b as i32).abs())
+        .max()
+        .unwrap()
+}
+
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
     reel_models::ops::max_abs_diff(a, b).unwrap()
 }
@@ -62,21 +79,7 @@ fn matches_reference(dir: &Path) {
     }
     assert!(max_abs_diff(&g.latents, &fx["final_latents"]) < 2e-5);
 
-    // diffusers: (v/2 + 0.5).clamp(0, 1)·255 truncated to uint8, [1, F, H, W, 3].
-    let want: Vec<u8> = fx["frames_u8"].flatten_all().unwrap().to_vec1().unwrap();
-    let got: Vec<u8> = g
-        .video
-        .frames
-        .iter()
-        .flat_map(|f| f.as_raw().clone())
-        .collect();
-    assert_eq!(got.len(), want.len());
-    let worst = got
-        .iter()
-        .zip(&want)
-        .map(|(a, b)| (*a as i32 - *b as i32).abs())
-        .max()
-        .unwrap();
+    let worst = frames_lsb_diff(&g.video, &fx["frames_u8"]);
     assert!(worst <= 1, "frames differ by {worst} LSB");
 }
 
@@ -213,20 +216,7 @@ fn image_pipeline_matches(dir: &Path, name: &str, given_embeds: bool) {
     }
     let d = max_abs_diff(&g.latents, &fx["final_latents"]);
     assert!(d < 2e-5, "{name}: final latents differ by {d:e}");
-    let want: Vec<u8> = fx["frames_u8"].flatten_all().unwrap().to_vec1().unwrap();
-    let got: Vec<u8> = g
-        .video
-        .frames
-        .iter()
-        .flat_map(|f| f.as_raw().clone())
-        .collect();
-    assert_eq!(got.len(), want.len());
-    let worst = got
-        .iter()
-        .zip(&want)
-        .map(|(a, b)| (*a as i32 - *b as i32).abs())
-        .max()
-        .unwrap();
+    let worst = frames_lsb_diff(&g.video, &fx["frames_u8"]);
     assert!(worst <= 1, "{name}: frames differ by {worst} LSB");
 }
 
@@ -404,20 +394,7 @@ fn ti2v_matches(name: &str) {
     }
     let d = max_abs_diff(&g.latents, &fx["final_latents"]);
     assert!(d < 2e-5, "{name}: final latents differ by {d:e}");
-    let want: Vec<u8> = fx["frames_u8"].flatten_all().unwrap().to_vec1().unwrap();
-    let got: Vec<u8> = g
-        .video
-        .frames
-        .iter()
-        .flat_map(|f| f.as_raw().clone())
-        .collect();
-    assert_eq!(got.len(), want.len());
-    let worst = got
-        .iter()
-        .zip(&want)
-        .map(|(a, b)| (*a as i32 - *b as i32).abs())
-        .max()
-        .unwrap();
+    let worst = frames_lsb_diff(&g.video, &fx["frames_u8"]);
     assert!(worst <= 1, "{name}: frames differ by {worst} LSB");
     if let Some(f) = image {
         // The first frame is the VAE's rendering of the image, as in diffusers, not a copy.
