@@ -63,6 +63,39 @@ fn reference_args(
     args
 }
 
+/// Runs `reel` with `args` and compares its `--dump-latents` file with the fixture: latents after
+/// each of the 2 steps from latent frame `from` on (2e-5), and the f32 frames in [0, 1]
+/// `[1, 3, F, H, W]` against the uint8 `[1, F, H, W, 3]` reference (1 LSB).
+fn run_and_compare(
+    name: &str,
+    args: &[String],
+    dump: &Path,
+    fx: &std::collections::HashMap<String, Tensor>,
+    from: usize,
+) {
+    let out = reel(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        out.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = candle_core::safetensors::load(dump, &Device::Cpu).unwrap();
+    for i in 0..2 {
+        let want = fx["latents_step"].get(i).unwrap();
+        let t = want.dim(2).unwrap() - from;
+        let d = max_abs_diff(
+            &got[&format!("step_{i:03}")].narrow(2, from, t).unwrap(),
+            &want.narrow(2, from, t).unwrap(),
+        );
+        assert!(d < 2e-5, "{name}: latents after step {i}: max |diff| {d:e}");
+    }
+    let frames = got["frames"].permute((0, 2, 3, 4, 1)).unwrap();
+    let want = fx["frames_u8"].to_dtype(candle_core::DType::F32).unwrap();
+    let got_u8 = (frames * 255.0).unwrap().floor().unwrap();
+    let worst = max_abs_diff(&got_u8, &want);
+    assert!(worst <= 1.0, "{name}: frames differ by {worst} LSB");
+}
+
 fn reproduces_reference(model: &Path, work: &Path) {
     let fx = testkit::fixture_tensors("pipeline_t2v").unwrap();
     let init = work.join("init.safetensors");
@@ -87,26 +120,7 @@ fn reproduces_reference(model: &Path, work: &Path) {
     .unwrap();
     let out_dir = work.join("frames/");
     let args = reference_args(model, &init, &embeds, &dump, &out_dir, true);
-    let out = reel(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let got = candle_core::safetensors::load(&dump, &Device::Cpu).unwrap();
-    for i in 0..2 {
-        let d = max_abs_diff(
-            &got[&format!("step_{i:03}")],
-            &fx["latents_step"].get(i).unwrap(),
-        );
-        assert!(d < 2e-5, "latents after step {i}: max |diff| {d:e}");
-    }
-    // Dumped frames are f32 in [0, 1], [1, 3, F, H, W]; the reference is uint8 [1, F, H, W, 3].
-    let frames = got["frames"].permute((0, 2, 3, 4, 1)).unwrap();
-    let want = fx["frames_u8"].to_dtype(candle_core::DType::F32).unwrap();
-    let got_u8 = (frames * 255.0).unwrap().floor().unwrap();
-    let worst = max_abs_diff(&got_u8, &want);
-    assert!(worst <= 1.0, "frames differ by {worst} LSB");
+    run_and_compare("t2v", &args, &dump, &fx, 0);
     let pngs = std::fs::read_dir(&out_dir)
         .unwrap()
         .filter(|e| {
@@ -223,26 +237,7 @@ fn image_run_reproduces(name: &str, model: &Path, work: &Path, image_args: &[Str
     }
     let mut args = reference_args(model, &init, &embeds, &dump, &work.join("out.mp4"), true);
     args.extend(image_args.iter().cloned());
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = reel(&argv);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let got = candle_core::safetensors::load(&dump, &Device::Cpu).unwrap();
-    for i in 0..2 {
-        let d = max_abs_diff(
-            &got[&format!("step_{i:03}")],
-            &fx["latents_step"].get(i).unwrap(),
-        );
-        assert!(d < 2e-5, "{name}: latents after step {i}: max |diff| {d:e}");
-    }
-    let frames = got["frames"].permute((0, 2, 3, 4, 1)).unwrap();
-    let want = fx["frames_u8"].to_dtype(candle_core::DType::F32).unwrap();
-    let got_u8 = (frames * 255.0).unwrap().floor().unwrap();
-    let worst = max_abs_diff(&got_u8, &want);
-    assert!(worst <= 1.0, "{name}: frames differ by {worst} LSB");
+    run_and_compare(name, &args, &dump, &fx, 0);
 }
 
 #[test]
@@ -395,31 +390,9 @@ fn ti2v_run_reproduces(name: &str) {
         write_png(&fx["first_image_u8"], &png);
         args.extend(["--image".to_string(), png.to_str().unwrap().to_string()]);
     }
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = reel(&argv);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let got = candle_core::safetensors::load(&dump, &Device::Cpu).unwrap();
     // With a known first frame, diffusers keeps stepping its own latents under it until the
     // end, Reel writes the frame in before each step: compare latent frames 1.. per step.
-    let from = usize::from(image);
-    for i in 0..2 {
-        let want = fx["latents_step"].get(i).unwrap();
-        let t = want.dim(2).unwrap() - from;
-        let d = max_abs_diff(
-            &got[&format!("step_{i:03}")].narrow(2, from, t).unwrap(),
-            &want.narrow(2, from, t).unwrap(),
-        );
-        assert!(d < 2e-5, "{name}: latents after step {i}: max |diff| {d:e}");
-    }
-    let frames = got["frames"].permute((0, 2, 3, 4, 1)).unwrap();
-    let want = fx["frames_u8"].to_dtype(candle_core::DType::F32).unwrap();
-    let got_u8 = (frames * 255.0).unwrap().floor().unwrap();
-    let worst = max_abs_diff(&got_u8, &want);
-    assert!(worst <= 1.0, "{name}: frames differ by {worst} LSB");
+    run_and_compare(name, &args, &dump, &fx, usize::from(image));
 }
 
 #[test]
