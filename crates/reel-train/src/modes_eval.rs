@@ -1,6 +1,7 @@
 //! Measured acceptance of every Sora mode (issue 5) on a model: image→video, extend forward and
-//! backward, stitch, loop, keyframes (one window and longer), video→video at a low strength with
-//! the same prompt and with a new colour word.
+//! backward (also MP4 in and out), stitch, loop, keyframes (one window and longer), video→video at
+//! a low strength with the same prompt and with a new colour word, remix, and a two-shot
+//! storyboard.
 //!
 //! Inputs are the toy world's ground truth: prompt `i` is a scene drawn from
 //! `world_rng(prompt_seed, i)` and captioned (canonical for even `i`, a varied style for odd),
@@ -20,7 +21,7 @@ use reel_diffusion::{generate, GenerateOptions, SamplerSettings, Timeline, Video
 use reel_media::{mean_abs_diff, psnr, Frame, Video, WriteOptions};
 use reel_world::{
     caption, evaluate, ground_truth, render, sample_scene, world_rng, CaptionStyle, ClipEval,
-    Colour, FrameTruth, RenderSpec, Scene, SceneSampler, EVAL_PROMPT_SEED,
+    Colour, FrameTruth, Motion, RenderSpec, Scene, SceneSampler, EVAL_PROMPT_SEED,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -650,6 +651,84 @@ const DEFS: &[Def] = &[
         None,
         "new colour word: tracked centres vs the input's (fraction of canvas)",
     ),
+    def(
+        "extend_mp4",
+        "originals_psnr_db",
+        Median,
+        None,
+        "MP4 in, MP4 out: PSNR of the output's original frames vs the decoded input (dB)",
+    ),
+    def(
+        "extend_mp4",
+        "codec_margin_db",
+        Median,
+        Some(AtLeast(-1.0)),
+        "that PSNR minus the PSNR of the decoded input re-encoded alone (codec noise; dB)",
+    ),
+    def(
+        "text2video",
+        "colour",
+        Rate,
+        None,
+        "evaluator: every object's colour (the remix's source clip)",
+    ),
+    def(
+        "text2video",
+        "shape",
+        Rate,
+        None,
+        "evaluator: every object's shape",
+    ),
+    def(
+        "text2video",
+        "motion",
+        Rate,
+        None,
+        "evaluator: every object's motion",
+    ),
+    def(
+        "remix",
+        "same_request_identical",
+        Rate,
+        Some(AtLeast(1.0)),
+        "the same request and seed again reproduces the clip bit for bit",
+    ),
+    def(
+        "remix",
+        "recolour_detected",
+        Rate,
+        Some(AtLeast(VERDICT_RATE)),
+        "new colour word, same seed: evaluator finds the first object in the new colour",
+    ),
+    def(
+        "remix",
+        "layout_shift",
+        Median,
+        None,
+        "new colour word, same seed: tracked centres vs the source clip's (fraction of canvas)",
+    ),
+    def(
+        "storyboard",
+        "consistent",
+        Rate,
+        Some(AtLeast(VERDICT_RATE)),
+        "two shots, the first object's motion changed in the second: every object's colour \
+         and shape right in both shots",
+    ),
+    def(
+        "storyboard",
+        "shot_motion",
+        Rate,
+        None,
+        "the first object's motion as each shot's prompt says, in both shots",
+    ),
+    def(
+        "storyboard",
+        "cut_seam_ratio",
+        Median,
+        None,
+        "jump at the cut / the first shot's median frame change",
+    ),
 ];
 
 /// Per-prompt values keyed by (mode, name).
@@ -767,6 +846,12 @@ pub fn prompt_case(prompt_seed: u64, i: usize, aspect: f32) -> (Scene, String, S
     (scene, prompt, recoloured, recolour_prompt)
 }
 
+#[derive(Clone, Copy)]
+enum Container {
+    PngSequence,
+    Mp4,
+}
+
 /// The folder of the PNG round trips: a scratch folder removed on drop, or the user's.
 struct Scratch {
     dir: PathBuf,
@@ -802,19 +887,33 @@ impl Scratch {
         })
     }
 
-    /// Writes `frames` as a PNG sequence and decodes it back, conformed to the size and rate as
-    /// `reel-render` conforms inputs.
-    fn round_trip(&self, name: &str, frames: &[Frame], plan: &Plan) -> Result<Vec<Frame>> {
-        let dir = self.dir.join(format!("{}{name}", self.prefix.borrow()));
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .with_context(|| format!("cannot clear {}", dir.display()))?;
-        }
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+    /// Writes `frames` in `container` and decodes them back, conformed to the size and rate as
+    /// `reel-render` conforms inputs (an MP4 is lossy: H.264 at Reel's default quality, as a
+    /// user's MP4 would be).
+    fn round_trip(
+        &self,
+        name: &str,
+        frames: &[Frame],
+        plan: &Plan,
+        container: Container,
+    ) -> Result<Vec<Frame>> {
+        let base = format!("{}{name}", self.prefix.borrow());
+        let path = match container {
+            Container::PngSequence => {
+                let dir = self.dir.join(base);
+                if dir.exists() {
+                    std::fs::remove_dir_all(&dir)
+                        .with_context(|| format!("cannot clear {}", dir.display()))?;
+                }
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                dir
+            }
+            Container::Mp4 => self.dir.join(format!("{base}.mp4")),
+        };
         let v = Video::new(frames.to_vec(), plan.fps)?;
-        reel_media::write_video(&v, &dir, &WriteOptions::default())?;
-        let back = reel_media::read_video(&dir)?;
+        reel_media::write_video(&v, &path, &WriteOptions::default())?;
+        let back = reel_media::read_video(&path)?;
         let back = reel_media::conform(
             &back,
             plan.width,
@@ -858,7 +957,8 @@ pub fn eval_modes(
         None => Scratch::new()?,
     };
     let aspect = plan.width as f32 / plan.height as f32;
-    const GENERATIONS: usize = 9;
+    const MODES: usize = 12;
+    const GENERATIONS: usize = 14;
     let total = GENERATIONS * opts.prompts;
     let mut done = 0;
     let mut cases = Vec::new();
@@ -888,22 +988,25 @@ pub fn eval_modes(
             recolour_prompt: &recolour_prompt,
             edit_strength: opts.edit_strength,
         };
-        let modes: [(&str, ModeFn); GENERATIONS] = [
-            ("image2video", image_to_video),
-            ("extend_fwd", extend_forward),
-            ("extend_bwd", extend_backward),
-            ("stitch", stitch),
-            ("loop", looped),
-            ("keyframes", keyframes),
-            ("keyframes_long", keyframes_long),
-            ("video2video", v2v_same),
-            ("video2video", v2v_recolour),
+        let modes: [(&str, ModeFn, usize); MODES] = [
+            ("image2video", image_to_video, 1),
+            ("extend_fwd", extend_forward, 1),
+            ("extend_bwd", extend_backward, 1),
+            ("extend_mp4", extend_mp4, 1),
+            ("stitch", stitch, 1),
+            ("loop", looped, 1),
+            ("keyframes", keyframes, 1),
+            ("keyframes_long", keyframes_long, 1),
+            ("video2video", v2v_same, 1),
+            ("video2video", v2v_recolour, 1),
+            ("remix", remix, 3),
+            ("storyboard", storyboard, 1),
         ];
-        for (mode, f) in modes {
+        for (mode, f, generations) in modes {
             if let Err(e) = f(&ctx, &mut values) {
                 errors.push((mode.to_string(), i, format!("{e:#}")));
             }
-            done += 1;
+            done += generations;
             progress(done, total);
         }
         cases.push(case);
@@ -1003,6 +1106,10 @@ impl Ctx<'_> {
     /// Samples a timeline (in windows of the plan's length) and returns the output as decoded
     /// from a lossless file.
     fn run(&self, tl: &Timeline, name: &str) -> Result<Vec<Frame>> {
+        self.run_as(tl, name, Container::PngSequence)
+    }
+
+    fn run_as(&self, tl: &Timeline, name: &str, container: Container) -> Result<Vec<Frame>> {
         let g = generate(
             self.model,
             tl,
@@ -1019,13 +1126,21 @@ impl Ctx<'_> {
                 g.video.len()
             );
         }
-        self.scratch
-            .round_trip(&format!("{name}-out"), &g.video.frames, self.plan)
+        self.scratch.round_trip(
+            &format!("{name}-out"),
+            &g.video.frames,
+            self.plan,
+            container,
+        )
     }
 
     fn input(&self, name: &str, frames: &[Frame]) -> Result<Vec<Frame>> {
+        self.input_as(name, frames, Container::PngSequence)
+    }
+
+    fn input_as(&self, name: &str, frames: &[Frame], container: Container) -> Result<Vec<Frame>> {
         self.scratch
-            .round_trip(&format!("{name}-in"), frames, self.plan)
+            .round_trip(&format!("{name}-in"), frames, self.plan, container)
     }
 
     fn evaluate(&self, frames: &[Frame], prompt: &str) -> Result<ClipEval> {
@@ -1220,6 +1335,121 @@ fn v2v_recolour(c: &Ctx, v: &mut Values) -> Result<()> {
         M,
         "recolour_centre_error",
         centre_error(&e, &gt, 0..out.len()),
+    );
+    Ok(())
+}
+
+/// Extend forward with an MP4 in and an MP4 out: the kept frames may differ from the decoded
+/// input only by what one more H.264 pass costs those same frames.
+fn extend_mp4(c: &Ctx, v: &mut Values) -> Result<()> {
+    const M: &str = "extend_mp4";
+    let (n, l) = (c.plan.frames, c.plan.extend_clip);
+    let (truth, _) = c.truth(n);
+    let clip = c.input_as(M, &truth[..l], Container::Mp4)?;
+    let tl = c
+        .plan
+        .timeline(c.prompt, n)
+        .with_known(0, clip.clone(), 1.0)?;
+    let out = c.run_as(&tl, M, Container::Mp4)?;
+    let alone = c.input_as(&format!("{M}-again"), &clip, Container::Mp4)?;
+    let kept = mean_psnr_db(&out[..l], &clip);
+    let codec = mean_psnr_db(&alone, &clip);
+    put(v, M, "originals_psnr_db", kept);
+    put(v, M, "codec_margin_db", kept.zip(codec).map(|(k, r)| k - r));
+    Ok(())
+}
+
+/// Mean distance between the tracked centres of the same objects in two clips (fraction of the
+/// canvas), over frames where both are found.
+pub fn path_distance(a: &ClipEval, b: &ClipEval) -> Option<f64> {
+    let mut sum = 0.0;
+    let mut n = 0usize;
+    for (oa, ob) in a.objects.iter().zip(&b.objects) {
+        for (pa, pb) in oa.path.iter().zip(&ob.path) {
+            if let (Some(pa), Some(pb)) = (pa, pb) {
+                sum += (((pa.0 - pb.0).powi(2) + (pa.1 - pb.1).powi(2)) as f64).sqrt();
+                n += 1;
+            }
+        }
+    }
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// Remix: text→video, then the same request again (must reproduce it exactly), then the request
+/// with the first object's colour word changed and the same seed.
+fn remix(c: &Ctx, v: &mut Values) -> Result<()> {
+    const M: &str = "remix";
+    let tl = c.plan.timeline(c.prompt, c.plan.frames);
+    let source = c.run(&tl, "remix-source")?;
+    let again = c.run(&tl, "remix-again")?;
+    v.insert(
+        (M, "same_request_identical"),
+        (source == again) as u8 as f64,
+    );
+    let e = c.evaluate(&source, c.prompt)?;
+    for attr in ["colour", "shape", "motion"] {
+        v.insert(("text2video", attr), all_objects(&e, attr));
+    }
+    let recoloured = c.run(
+        &c.plan.timeline(c.recolour_prompt, c.plan.frames),
+        "remix-recolour",
+    )?;
+    let r = c.evaluate(&recoloured, c.recolour_prompt)?;
+    let detected = r
+        .objects
+        .first()
+        .and_then(|o| o.colour.as_ref())
+        .is_some_and(|a| a.correct);
+    v.insert((M, "recolour_detected"), detected as u8 as f64);
+    put(v, M, "layout_shift", path_distance(&r, &e));
+    Ok(())
+}
+
+/// A different motion for a storyboard's second shot: the opposite direction, or rightwards.
+fn other_motion(m: Motion) -> Motion {
+    match m {
+        Motion::Left => Motion::Right,
+        Motion::Right => Motion::Left,
+        Motion::Up => Motion::Down,
+        Motion::Down => Motion::Up,
+        _ => Motion::Right,
+    }
+}
+
+/// Storyboard: two shots of one window each; the second shot's caption changes the first
+/// object's motion, so the subjects must carry over while what they do changes.
+fn storyboard(c: &Ctx, v: &mut Values) -> Result<()> {
+    const M: &str = "storyboard";
+    let n = c.plan.frames;
+    let mut second = c.scene.clone();
+    second.objects[0].motion = other_motion(second.objects[0].motion);
+    let second_prompt = caption(&second, &CaptionStyle::canonical());
+    let tl = c
+        .plan
+        .timeline(c.prompt, 2 * n)
+        .with_segment(0, n, c.prompt)?
+        .with_segment(n, 2 * n, &second_prompt)?;
+    let out = c.run(&tl, M)?;
+    let shots = [
+        c.evaluate(&out[..n], c.prompt)?,
+        c.evaluate(&out[n..], &second_prompt)?,
+    ];
+    let consistent = shots
+        .iter()
+        .all(|e| all_objects(e, "colour") == 1.0 && all_objects(e, "shape") == 1.0);
+    v.insert((M, "consistent"), consistent as u8 as f64);
+    let moves = shots.iter().all(|e| {
+        e.objects
+            .first()
+            .and_then(|o| o.motion.as_ref())
+            .is_some_and(|a| a.correct)
+    });
+    v.insert((M, "shot_motion"), moves as u8 as f64);
+    put(
+        v,
+        M,
+        "cut_seam_ratio",
+        seam_ratio(&out, n, median_change(&out[..n])),
     );
     Ok(())
 }

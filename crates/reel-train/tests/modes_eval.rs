@@ -93,6 +93,13 @@ fn transition_tracking_on_ground_truth() -> Result<()> {
     let frozen = Video::new(vec![video.frames[0].clone(); 17], video.fps)?;
     let ef = evaluate(&frozen, prompt)?;
     assert!(centre_error(&ef, &gt, 0..17).unwrap() > 0.1);
+    // Path distance: zero to itself; a frozen copy is as far as its centre error says.
+    assert_eq!(path_distance(&e, &e), Some(0.0));
+    let d = path_distance(&ef, &e).unwrap();
+    assert!(
+        (d - centre_error(&ef, &gt, 0..17).unwrap()).abs() < 0.02,
+        "{d}"
+    );
     Ok(())
 }
 
@@ -147,8 +154,9 @@ fn whole_run_on_a_tiny_random_bundle() -> Result<()> {
     let mut calls = Vec::new();
     let r = eval_modes(&bundle, &small_opts(2), |d, t| calls.push((d, t)))?;
     assert!(r.errors.is_empty(), "{:?}", r.errors);
-    assert_eq!(calls.len(), 18);
-    assert_eq!(calls.last(), Some(&(18, 18)));
+    // 12 modes a prompt, 14 generations (remix makes three clips).
+    assert_eq!(calls.len(), 24);
+    assert_eq!(calls.last(), Some(&(28, 28)));
     assert_eq!(
         (r.width, r.height, r.frames, r.long_frames),
         (32, 32, 13, 25)
@@ -167,6 +175,7 @@ fn whole_run_on_a_tiny_random_bundle() -> Result<()> {
         ("extend_fwd", "originals_identical"),
         ("extend_bwd", "originals_identical"),
         ("stitch", "clips_identical"),
+        ("remix", "same_request_identical"),
     ] {
         let m = get(mode, name);
         assert_eq!(m.value, Some(1.0), "{mode}/{name}");
@@ -187,6 +196,19 @@ fn whole_run_on_a_tiny_random_bundle() -> Result<()> {
         .values
         .iter()
         .all(|v| v.is_some_and(|p| p > 0.0 && p < PSNR_CAP_DB)));
+    // MP4 in and out: the kept frames lose about one more codec pass, measured either way.
+    let margin = get("extend_mp4", "codec_margin_db");
+    assert!(margin
+        .values
+        .iter()
+        .all(|v| v.is_some_and(|m| m.is_finite() && m.abs() < 20.0)));
+    let kept_psnr = get("extend_mp4", "originals_psnr_db");
+    assert!(kept_psnr
+        .values
+        .iter()
+        .all(|v| v.is_some_and(|p| p > 25.0 && p < PSNR_CAP_DB)));
+    let cut = get("storyboard", "cut_seam_ratio");
+    assert!(cut.values.iter().all(|v| v.is_some_and(|x| x >= 0.0)));
     let loop_ratio = get("loop", "end_ratio");
     assert!(loop_ratio
         .values
@@ -207,6 +229,9 @@ fn whole_run_on_a_tiny_random_bundle() -> Result<()> {
         "loop",
         "keyframes_long",
         "video2video",
+        "extend_mp4",
+        "remix",
+        "storyboard",
     ] {
         assert!(table.contains(mode), "{table}");
     }
