@@ -72,6 +72,10 @@ const CANDIDATE_SHIFTS: usize = 32;
 /// Bonferroni bound is loose (the shifts' statistics are strongly correlated): 1000 unmarked clips
 /// top out near score 2 (see the README), a decade below the threshold.
 pub const FALSE_ALARM: f64 = 1e-3;
+/// Share of `FALSE_ALARM` spent on the untouched geometry (shift 0 at each scale tried), which
+/// re-encoding, brightness changes, GIF conversion and resizing keep; the rest goes to the search
+/// over every shift (crops). Weighted Bonferroni: the total stays ≤ `FALSE_ALARM`.
+pub const ORIGIN_SHARE: f64 = 0.25;
 /// `score` at which a clip is called marked: −log10 of `FALSE_ALARM`.
 pub const THRESHOLD: f64 = 3.0;
 
@@ -440,14 +444,32 @@ fn fold(p: &Plane) -> (Vec<f64>, Vec<u32>) {
     (out, counts)
 }
 
+/// Sign of every cell whose value every Reel mark shares: the sync cells, and the data cells of
+/// the 16 Reel-id bits (`REEL_ID` is fixed, so those cells are sync cells too: 192 instead of
+/// 160, for the detector only; the embedded pattern is unchanged). 0 for the output-id bits.
+fn known_cells() -> &'static Vec<f64> {
+    static K: OnceLock<Vec<f64>> = OnceLock::new();
+    K.get_or_init(|| {
+        let l = layout();
+        let id = Payload::new(REEL_ID, 0).to_codeword();
+        (0..CELLS)
+            .map(|c| match l.bit[c] {
+                Some(k) if k < 16 => l.chip[c] * if id[k] { 1.0 } else { -1.0 },
+                Some(_) => 0.0,
+                None => l.sync[c],
+            })
+            .collect()
+    })
+}
+
 fn sync_template() -> &'static Vec<f64> {
     static T: OnceLock<Vec<f64>> = OnceLock::new();
-    T.get_or_init(|| tile_plane(&layout().sync, CELL))
+    T.get_or_init(|| tile_plane(known_cells(), CELL))
 }
 
 struct Candidate {
-    /// log10 of the single-test chance that an unmarked clip correlates this well.
-    log10_p: f64,
+    /// log10 of the (weighted Bonferroni) chance that an unmarked clip scores this well here.
+    log10_fa: f64,
     scale: f64,
     shift: (usize, usize),
     folded: Vec<f64>,
@@ -483,12 +505,12 @@ fn covered(counts: &[u32], cell: usize, shift: (usize, usize)) -> bool {
 /// against its own spread. Returns log10 of the p-value. Under no mark the keyed signs are
 /// independent of the picture, so the statistic is t-distributed whatever the content.
 fn sync_log10_p(folded: &[f64], counts: &[u32], shift: (usize, usize)) -> f64 {
-    let l = layout();
+    let known = known_cells();
     // Cells with no residual at all (flat saturated areas: white after a brightness gain) carry
     // no evidence either way; leaving them out does not depend on the keyed signs.
     let v: Vec<f64> = (0..CELLS)
-        .filter(|&c| l.sync[c] != 0.0 && covered(counts, c, shift))
-        .map(|c| l.sync[c] * cell_sum(folded, c, shift))
+        .filter(|&c| known[c] != 0.0 && covered(counts, c, shift))
+        .map(|c| known[c] * cell_sum(folded, c, shift))
         .filter(|v| v.abs() > 1e-3)
         .collect();
     let n = v.len() as f64;
@@ -645,44 +667,50 @@ pub fn detect(video: &Video) -> Detection {
         .copied()
         .filter(|&s| scale_possible(side, s))
         .collect();
-    let tests = (scales.len() * TILE * TILE) as f64;
-    let mut cands: Vec<Candidate> = scales
-        .iter()
-        .map(|&scale| {
-            let r = if scale < 1.0 {
-                &residual_half
-            } else if scale > 2.0 {
-                &residual_double
-            } else {
-                &residual
-            };
-            let (folded, counts) = fold(&rescale(r, scale));
-            let (log10_p, shift) = best_shift(&folded, &counts);
-            Candidate {
-                log10_p,
-                scale,
-                shift,
-                folded,
-            }
-        })
-        .collect();
-    cands.sort_by(|a, b| a.log10_p.total_cmp(&b.log10_p));
-    // Bonferroni over every shift and scale that could have been chosen.
-    let log10_fa = |c: &Candidate| c.log10_p + tests.log10();
+    // Weighted Bonferroni: the untouched geometry (shift 0 at each scale tried) gets `ORIGIN_SHARE`
+    // of the false-alarm budget, the full search over every shift the rest.
+    let origin_cost = (scales.len() as f64 / ORIGIN_SHARE).log10();
+    let search_cost = ((scales.len() * TILE * TILE) as f64 / (1.0 - ORIGIN_SHARE)).log10();
+    let mut cands: Vec<Candidate> = Vec::new();
+    for &scale in &scales {
+        let r = if scale < 1.0 {
+            &residual_half
+        } else if scale > 2.0 {
+            &residual_double
+        } else {
+            &residual
+        };
+        let (folded, counts) = fold(&rescale(r, scale));
+        let origin = sync_log10_p(&folded, &counts, (0, 0));
+        let (log10_p, shift) = best_shift(&folded, &counts);
+        cands.push(Candidate {
+            log10_fa: origin + origin_cost,
+            scale,
+            shift: (0, 0),
+            folded: folded.clone(),
+        });
+        cands.push(Candidate {
+            log10_fa: log10_p + search_cost,
+            scale,
+            shift,
+            folded,
+        });
+    }
+    cands.sort_by(|a, b| a.log10_fa.total_cmp(&b.log10_fa));
     let best = &cands[0];
-    let detected = log10_fa(best) <= FALSE_ALARM.log10();
+    let detected = best.log10_fa <= FALSE_ALARM.log10();
     let payload = if detected {
         cands
             .iter()
-            .filter(|c| log10_fa(c) <= FALSE_ALARM.log10())
+            .filter(|c| c.log10_fa <= FALSE_ALARM.log10())
             .find_map(|c| decode(&soft_bits(&c.folded, c.shift)))
     } else {
         None
     };
     Detection {
         detected,
-        confidence: 1.0 - 10f64.powf(log10_fa(best)).min(1.0),
-        score: -log10_fa(best),
+        confidence: 1.0 - 10f64.powf(best.log10_fa).min(1.0),
+        score: -best.log10_fa,
         payload,
         scale: marked_scale(video, best.scale),
     }
@@ -712,6 +740,19 @@ mod tests {
         assert!(count.iter().all(|&c| c == 1 || c == 2));
         assert_eq!(count.iter().sum::<usize>(), CELLS - SYNC_CELLS);
         assert_eq!(l.sync.iter().filter(|s| **s != 0.0).count(), SYNC_CELLS);
+    }
+
+    #[test]
+    fn known_cells_match_every_reel_mark() {
+        let known = known_cells();
+        assert_eq!(known.iter().filter(|k| **k != 0.0).count(), SYNC_CELLS + 32);
+        // Whatever the output id, the marked value of every known cell is its known sign.
+        for id in [0u64, 1, 0xffff_ffff_ffff, 0x1234_5678_9abc] {
+            let values = cell_values(&Payload::new(REEL_ID, id));
+            for (k, v) in known.iter().zip(&values) {
+                assert!(*k == 0.0 || k == v);
+            }
+        }
     }
 
     fn solid_clip(side: u32, level: u8, frames: usize) -> Video {
