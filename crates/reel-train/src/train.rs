@@ -396,7 +396,9 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
         let comparable = |c: &TrainConfig| {
             let mut c = c.clone();
             c.output = Default::default();
-            if meta.stage == Stage::Dit && meta.step == 0 {
+            let dit_started =
+                meta.stage == Stage::Done || (meta.stage == Stage::Dit && meta.step > 0);
+            if !dit_started {
                 c.dit = cfg.dit.clone();
             }
             c

@@ -177,11 +177,12 @@ fn bad_checkpoints_and_mismatched_configs_fail_clearly_without_overwriting() -> 
     assert!(err.contains("another architecture"), "{err}");
     assert_eq!(std::fs::read(&ckpt)?, good);
 
-    // Same architecture, other training settings.
+    // Same architecture, other settings of a stage already started.
     let mut other = cfg.clone();
-    other.dit.optim.lr = 0.5;
+    other.vae.optim.lr = 0.5;
     let err = format!("{:#}", train(&other, &out, true, &o).unwrap_err());
     assert!(err.contains("config differs"), "{err}");
+    assert_eq!(std::fs::read(&ckpt)?, good);
 
     // Settings of the DiT stage may change only before it starts.
     let mut o2 = quiet();
@@ -200,6 +201,20 @@ fn bad_checkpoints_and_mismatched_configs_fail_clearly_without_overwriting() -> 
     train(&later, &direct, false, &quiet())?;
     let f = reel_models::bundle::DIT_FILE;
     assert!(file_bytes(&fresh.join(BUNDLE_DIR), f) == file_bytes(&direct.join(BUNDLE_DIR), f));
+    // ... also from a checkpoint of the VAE stage ...
+    let in_vae = tmp.path().join("in_vae");
+    o2.stop_after = Some(1);
+    let r = train(&cfg, &in_vae, false, &o2)?;
+    assert_eq!((r.stage, r.step), (Stage::Vae, 1));
+    train(&later, &in_vae, true, &quiet())?;
+    assert!(file_bytes(&in_vae.join(BUNDLE_DIR), f) == file_bytes(&direct.join(BUNDLE_DIR), f));
+    // ... but not once it has taken a step.
+    let started = tmp.path().join("started");
+    o2.stop_after = Some(4);
+    let r = train(&cfg, &started, false, &o2)?;
+    assert_eq!((r.stage, r.step), (Stage::Dit, 1));
+    let err = format!("{:#}", train(&later, &started, true, &o2).unwrap_err());
+    assert!(err.contains("config differs"), "{err}");
 
     // Truncated.
     std::fs::write(&ckpt, &good[..good.len() / 2])?;
