@@ -1,6 +1,8 @@
 //! Prompt moderation: runs before any compute, on every prompt (create, remix, edit, extend,
 //! storyboard). Rules are built in and work offline; a [`Policy`] chooses which categories apply.
+//! A prompt the rules pass goes on to a learned classifier ([`classifier`]); either can block.
 
+pub mod classifier;
 mod lexicon;
 mod names;
 pub mod normalize;
@@ -27,6 +29,17 @@ impl Verdict {
         matches!(self, Verdict::Blocked { .. })
     }
 
+    /// Which stage blocked the prompt (`None` when allowed).
+    pub fn matched_by(&self) -> Option<MatchedBy> {
+        match self {
+            Verdict::Allowed => None,
+            Verdict::Blocked { matched, .. } if matched.starts_with(classifier::MATCHED_PREFIX) => {
+                Some(MatchedBy::Classifier)
+            }
+            Verdict::Blocked { .. } => Some(MatchedBy::Rule),
+        }
+    }
+
     /// `Err(ModerationError)` when blocked, for `?` in request handlers.
     pub fn into_result(self) -> Result<(), ModerationError> {
         match self {
@@ -44,8 +57,26 @@ impl Verdict {
     }
 }
 
-/// Check a prompt against the built-in rules under `policy`.
+/// The stage that blocked a prompt; the explanation says it too ("… (rule): …",
+/// "… (learned classifier): …").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchedBy {
+    /// A lexicon term or cue-group rule.
+    Rule,
+    /// The learned classifier's harmful probability reached its threshold.
+    Classifier,
+}
+
+/// Check a prompt under `policy`: the built-in rules first, then the learned classifier.
 pub fn check(prompt: &str, policy: &Policy) -> Verdict {
+    match rules::check(prompt, policy) {
+        Verdict::Allowed => classifier::Classifier::builtin().check(prompt, policy),
+        blocked => blocked,
+    }
+}
+
+/// The rules alone (for measuring each stage).
+pub fn check_rules(prompt: &str, policy: &Policy) -> Verdict {
     rules::check(prompt, policy)
 }
 

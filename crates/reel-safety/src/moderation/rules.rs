@@ -446,7 +446,7 @@ fn evaluate(hits: &[Hit], policy: &Policy) -> Option<Finding> {
             return Some(Finding {
                 category: cat,
                 matched: matched.join(", "),
-                explanation: format!("{}: {}", cat.description(), reasons.join("; ")),
+                explanation: format!("{} (rule): {}", cat.description(), reasons.join("; ")),
             });
         }
     }
@@ -478,9 +478,8 @@ fn quote_list(items: &[String]) -> String {
         .join(", ")
 }
 
-/// Score a prompt against the built-in rules under `policy`.
-pub fn check(prompt: &str, policy: &Policy) -> Verdict {
-    let c = compiled();
+/// The two readings of a prompt: as written, and with split words re-joined.
+fn views(c: &Compiled, prompt: &str) -> (Vec<String>, Vec<String>) {
     let tokens = tokenize(prompt);
     let base: Vec<String> = tokens
         .iter()
@@ -495,6 +494,33 @@ pub fn check(prompt: &str, policy: &Policy) -> Verdict {
         .collect();
     let glued: Vec<bool> = tokens.iter().map(|t| t.glued).collect();
     let joined = joined_view(c, &base, &glued);
+    (base, joined)
+}
+
+/// The cue groups the rules find in either reading of a prompt, sorted and deduplicated.
+/// Features for the learned classifier: it sees the semantic classes (a harm verb, a person,
+/// a protected group) even when no rule adds up to a block.
+pub(crate) fn cue_groups(prompt: &str) -> Vec<&'static str> {
+    let c = compiled();
+    let (base, joined) = views(c, prompt);
+    let mut groups: Vec<&'static str> = find_hits(c, &base)
+        .into_iter()
+        .chain(if joined == base {
+            vec![]
+        } else {
+            find_hits(c, &joined)
+        })
+        .map(|h| SPECS[h.spec].group)
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    groups
+}
+
+/// Score a prompt against the built-in rules under `policy`.
+pub fn check(prompt: &str, policy: &Policy) -> Verdict {
+    let c = compiled();
+    let (base, joined) = views(c, prompt);
     if std::env::var_os("REEL_MODERATION_DEBUG").is_some() {
         eprintln!("base: {base:?}\njoined: {joined:?}");
     }
