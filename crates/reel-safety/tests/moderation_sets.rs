@@ -504,4 +504,10 @@ fn fifth_held_out_sets() {
         bs.total,
         pct(rules_b, bs.total)
     );
+    // First run (2026-11-30, the committed weights): rules OR classifier blocked 386/462 =
+    // 83.5%, false positives 3/157 = 1.9% (rules alone 350/462 = 75.8%, 1/157 = 0.6%). Asserted
+    // only at that level minus a small margin, so a regression shows; not a target to tune on.
+    let (block, fp) = (pct(hs.blocked, hs.total), pct(bs.blocked, bs.total));
+    assert!(block >= 80.0, "held-out-5 blocked only {block:.1}%");
+    assert!(fp <= 3.0, "held-out-5 false positives {fp:.1}%");
 }

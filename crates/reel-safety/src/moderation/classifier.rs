@@ -309,13 +309,13 @@ pub fn train_features(xs: &[Vec<(u32, f32)>], ys: &[usize], cfg: &TrainConfig) -
                     *v *= benign_weight;
                 }
             }
-            for c in 0..CLASSES {
-                m.b[c] -= lr * g[c];
+            for (b, gc) in m.b.iter_mut().zip(&g) {
+                *b -= lr * gc;
             }
             for &(j, v) in &xs[i] {
                 let row = &mut m.w[j as usize * CLASSES..(j as usize + 1) * CLASSES];
-                for c in 0..CLASSES {
-                    row[c] -= lr * (g[c] * v + cfg.l2 * row[c]);
+                for (w, gc) in row.iter_mut().zip(&g) {
+                    *w -= lr * (gc * v + cfg.l2 * *w);
                 }
             }
         }
