@@ -82,6 +82,7 @@ fn to_video(w: usize, h: usize, frames: Vec<Vec<f64>>) -> Video {
 /// edges anti-aliased by 2×2 supersampling, optional sensor-like grain.
 fn toy_clip(rng: &mut Rng, w: usize, h: usize, n: usize, grain: f64) -> Video {
     let bg = BACKGROUNDS[rng.range(0, 5)];
+    SCENE.with(|d| *d.borrow_mut() = format!("background {bg:?}"));
     let objects: Vec<(usize, [f64; 3], f64, f64, f64, f64, f64)> = (0..rng.range(1, 2))
         .map(|_| {
             let size = (w.min(h) as f64) * (0.1 + 0.15 * rng.unit());
@@ -96,6 +97,12 @@ fn toy_clip(rng: &mut Rng, w: usize, h: usize, n: usize, grain: f64) -> Video {
             )
         })
         .collect();
+    SCENE.with(|d| {
+        for o in &objects {
+            d.borrow_mut()
+                .push_str(&format!(", shape {} {:?} size {:.1}", o.0, o.1, o.2));
+        }
+    });
     let frames = (0..n)
         .map(|t| {
             let mut f = vec![0.0; w * h * 3];
@@ -481,6 +488,8 @@ impl Class {
 thread_local! {
     /// Whether the last `sized_clip` was a toy-world scene (for the miss report).
     static TOY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// What the last toy-world scene held (for the miss report).
+    static SCENE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 /// A generated-like clip of a fixed size: toy-world (with or without grain) or textured.
@@ -570,9 +579,9 @@ fn run_transform(
             eprintln!(
                 "  {name}: miss {} {}x{}x{} score {:.2}",
                 if TOY.with(|t| t.get()) {
-                    "toy"
+                    format!("toy ({})", SCENE.with(|d| d.borrow().clone()))
                 } else {
-                    "textured"
+                    "textured".into()
                 },
                 v.width(),
                 v.height(),
@@ -724,7 +733,7 @@ fn assert_99(rows: &[Tally]) {
 /// with `WM_FULL=1` or `WM_HD=1`). WM_BENCH_N clips per transformation (100; 1000 with WM_FULL=1).
 /// Ignored because it does not pass yet: see the README's watermark section for the numbers.
 #[test]
-#[ignore = "the 64x64 classes miss the 99% bar after openh264 QP 26 and +10% brightness (README)"]
+#[ignore = "+10% brightness misses the 99% bar on white-background 64x64 clips; ~10 min (README)"]
 fn watermark_acceptance_bench() {
     let full = full_bench();
     let n = env_usize("WM_BENCH_N", if full { 1000 } else { 100 });
@@ -733,27 +742,14 @@ fn watermark_acceptance_bench() {
 }
 
 /// What holds today, run by default: clips of 128–192 px (1–8 frames), 100 per transformation
-/// (WM_TYPICAL_N), PSNR ≥ 40 dB each, ≥ 99% detected after each transformation except +10%
-/// brightness (measured 95%, see the README), only guarded against regressions at 90%: on white
-/// backgrounds the gain saturates every background pixel, only the shapes are left to carry the
-/// mark.
+/// (WM_TYPICAL_N), PSNR ≥ 40 dB each, ≥ 99% detected after each transformation (+10% brightness
+/// was 95% before the detector gave the untouched geometry its own share of the false-alarm
+/// budget; it is the tightest row, see the README).
 #[test]
 fn watermark_survives_each_transformation_on_typical_clips() {
     let n = env_usize("WM_TYPICAL_N", 100);
     let rows = run_all(n, &[Class::Typical]);
-    for t in &rows {
-        let floor = match t.name {
-            "brightness +10%" => 0.90,
-            _ => 0.99,
-        };
-        assert!(
-            t.rate() >= floor,
-            "{}: detected {}/{} < {floor}",
-            t.name,
-            t.detected,
-            t.n
-        );
-    }
+    assert_99(&rows);
 }
 
 /// False positives on ≥ 1000 clips Reel did not mark (WM_NULL_N; 3000 with WM_FULL=1).
