@@ -5,7 +5,9 @@ use anyhow::Result;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use reel_models::init::seeded_var_builder;
-use reel_models::vae::{cell_colours, spread_cells, Vae, VaeConfig};
+use reel_models::vae::{
+    cell_colours, cell_residual_rows, spread_cells, DetailBasis, Vae, VaeConfig,
+};
 
 fn max_abs(a: &Tensor, b: &Tensor) -> Result<f32> {
     Ok(reel_models::ops::max_abs_diff(a, b)?)
@@ -92,4 +94,109 @@ fn colour_path_needs_rgb_and_three_latent_channels() {
     cfg.colour_skip = true;
     let err = cfg.validate().unwrap_err().to_string();
     assert!(err.contains("colour_skip"), "{err}");
+}
+
+/// Identity bases for 2× space, 2× time (frame 0: 12 values a cell, later cells 24): the
+/// detail path then carries every pixel, padded with zero columns for frame 0.
+fn identity_bases(dev: &Device) -> Result<DetailBasis> {
+    let first = Tensor::cat(
+        &[
+            Tensor::eye(12, DType::F32, dev)?,
+            Tensor::zeros((12, 12), DType::F32, dev)?,
+        ],
+        1,
+    )?;
+    Ok(DetailBasis {
+        first,
+        group: Tensor::eye(24, DType::F32, dev)?,
+    })
+}
+
+#[test]
+fn colour_and_detail_paths_with_a_complete_basis_reconstruct_exactly() -> Result<()> {
+    let dev = Device::Cpu;
+    let video = Tensor::rand(-1f32, 1f32, (2, 3, 5, 6, 8), &dev)?;
+    let basis = identity_bases(&dev)?;
+    let code = basis.encode(&video, 2, 2)?;
+    assert_eq!(code.dims(), &[2, 24, 3, 3, 4]);
+    let colours = spread_cells(&cell_colours(&video, 2, 2)?, 2, 2, true)?;
+    let back = (colours + basis.decode(&code, 2, 2, true)?)?;
+    assert!(max_abs(&back, &video)? < 1e-5);
+    // A partial basis reconstructs the orthogonal projection of each cell's residual.
+    let part = DetailBasis {
+        first: basis.first.narrow(1, 0, 5)?,
+        group: basis.group.narrow(1, 0, 5)?,
+    };
+    // Each cell's code is its residual's projection on the basis columns.
+    let (first_rows, rest_rows) = cell_residual_rows(&video, 2, 2)?;
+    let rest_rows = rest_rows.expect("5 frames have later cells");
+    let code = part.encode(&video, 2, 2)?;
+    let as_rows = |c: &Tensor| -> Result<Tensor> {
+        let (b, k, n, h, w) = c.dims5()?;
+        Ok(c.permute((0, 2, 3, 4, 1))?
+            .contiguous()?
+            .reshape((b * n * h * w, k))?)
+    };
+    assert!(
+        max_abs(
+            &as_rows(&code.narrow(2, 0, 1)?)?,
+            &first_rows.narrow(1, 0, 5)?
+        )? < 1e-6
+    );
+    assert!(
+        max_abs(
+            &as_rows(&code.narrow(2, 1, 2)?)?,
+            &rest_rows.narrow(1, 0, 5)?
+        )? < 1e-6
+    );
+    Ok(())
+}
+
+#[test]
+fn detail_path_adds_its_code_and_its_patterns() -> Result<()> {
+    let dev = Device::Cpu;
+    let mut cfg = VaeConfig::small(4, 27, vec![1, 2], 1, vec![true]);
+    cfg.clip_output = false;
+    cfg.colour_skip = true;
+    let vm = VarMap::new();
+    let colour_only = Vae::new(&cfg, seeded_var_builder(&vm, 5, &dev))?;
+    cfg.detail_channels = 24;
+    // The bases are weights of their own, zero until fitted.
+    Vae::new(&cfg, VarBuilder::from_varmap(&vm, DType::F32, &dev))?;
+    let basis = identity_bases(&dev)?;
+    {
+        let data = vm.data().lock().unwrap();
+        let first = &data[reel_models::vae::DETAIL_FIRST];
+        assert_eq!(first.as_tensor().abs()?.sum_all()?.to_scalar::<f32>()?, 0.0);
+        first.set(&basis.first)?;
+        data[reel_models::vae::DETAIL_GROUP].set(&basis.group)?;
+    }
+    let detail = Vae::new(&cfg, VarBuilder::from_varmap(&vm, DType::F32, &dev))?;
+    let video = Tensor::rand(-1f32, 1f32, (1, 3, 5, 8, 8), &dev)?;
+    let (a, _) = colour_only.encode_dist(&video)?;
+    let (b, _) = detail.encode_dist(&video)?;
+    let added = (b.narrow(1, 3, 24)? - a.narrow(1, 3, 24)?)?;
+    assert!(max_abs(&added, &basis.encode(&video, 2, 2)?)? < 1e-5);
+    assert_eq!(max_abs(&b.narrow(1, 0, 3)?, &a.narrow(1, 0, 3)?)?, 0.0);
+
+    let z = Tensor::randn(0f32, 1f32, (1, 27, 3, 4, 4), &dev)?;
+    let out = (detail.decode(&z)? - colour_only.decode(&z)?)?;
+    let expect = basis.decode(&z.narrow(1, 3, 24)?, 2, 2, true)?;
+    assert!(max_abs(&out, &expect)? < 1e-5);
+    let chunked = detail.decode_chunked(&z, 1)?;
+    assert!(max_abs(&chunked, &detail.decode(&z)?)? < 1e-4);
+    Ok(())
+}
+
+#[test]
+fn detail_path_needs_the_colour_path_and_room_in_the_code() {
+    let mut cfg = VaeConfig::small(4, 8, vec![1, 2], 1, vec![true]);
+    cfg.detail_channels = 5;
+    let err = cfg.validate().unwrap_err().to_string();
+    assert!(err.contains("detail_channels"), "{err}");
+    cfg.colour_skip = true;
+    assert!(cfg.validate().is_ok());
+    cfg.detail_channels = 6;
+    let err = cfg.validate().unwrap_err().to_string();
+    assert!(err.contains("z_dim"), "{err}");
 }

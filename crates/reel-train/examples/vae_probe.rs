@@ -79,6 +79,14 @@ fn main() -> Result<()> {
         let s = reel_world_size(full, frames);
         crop(clip_batch(&cfg, &mut rng, 8, s, &dev)?.video)?
     };
+    if vcfg.colour_skip {
+        // What the parameter-free colour path alone reconstructs: the bar the networks must beat.
+        let (cs, ct) = (vcfg.spatial_compression(), vcfg.temporal_compression());
+        let cells = reel_models::vae::cell_colours(&held, cs, ct)?;
+        let blocky = reel_models::vae::spread_cells(&cells, cs, ct, true)?;
+        let mse = (&blocky - &held)?.sqr()?.mean_all()?.to_scalar::<f32>()?;
+        eprintln!("colour path alone: held mse {mse:.4}");
+    }
     let t0 = std::time::Instant::now();
     let mut acc = 0f64;
     for step in 0..steps {

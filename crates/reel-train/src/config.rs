@@ -146,6 +146,14 @@ pub struct VaeStage {
     pub colour_anchor: f64,
     /// Clips encoded after training to measure the per-channel latent mean and std.
     pub stats_clips: usize,
+    /// Clips (of the first `data.sizes` entry) whose cells fit the VAE's detail basis
+    /// (`detail_channels` > 0) before the first step.
+    #[serde(default = "d_detail_fit_clips")]
+    pub detail_fit_clips: usize,
+}
+
+fn d_detail_fit_clips() -> usize {
+    128
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -385,6 +393,9 @@ impl TrainConfig {
         }
         if !(self.vae.object_weight.is_finite() && self.vae.object_weight >= 0.0) {
             bail!("vae.object_weight must be a non-negative number");
+        }
+        if self.vae.detail_fit_clips == 0 {
+            bail!("vae.detail_fit_clips must be at least 1");
         }
         if self.vae.kl_weight < 0.0 || self.vae.stats_clips == 0 {
             bail!("vae.kl_weight must be ≥ 0 and vae.stats_clips ≥ 1");

@@ -10,6 +10,7 @@ pub mod data;
 pub mod eval;
 pub mod modes_eval;
 pub mod optim;
+pub mod pca;
 pub mod pool;
 pub mod train;
 

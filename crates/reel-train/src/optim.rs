@@ -18,6 +18,8 @@ pub struct Trainable {
     pub t: u64,
     /// Exponential moving average of the weights.
     pub ema: Vec<Tensor>,
+    /// Parameters kept as they are (fitted, not trained): saved and exported, never stepped.
+    pub frozen: Vec<bool>,
 }
 
 impl Trainable {
@@ -43,6 +45,7 @@ impl Trainable {
             .iter()
             .map(|(_, v)| v.as_tensor().detach().copy())
             .collect::<candle_core::Result<_>>()?;
+        let frozen = vec![false; all.len()];
         let (names, vars) = all.into_iter().unzip();
         Ok(Self {
             names,
@@ -51,7 +54,15 @@ impl Trainable {
             v: v2,
             t: 0,
             ema,
+            frozen,
         })
+    }
+
+    /// Keeps the parameters whose name matches out of every optimiser step.
+    pub fn freeze(&mut self, matches: impl Fn(&str) -> bool) {
+        for (f, n) in self.frozen.iter_mut().zip(&self.names) {
+            *f |= matches(n);
+        }
     }
 
     pub fn num_params(&self) -> usize {
@@ -64,7 +75,14 @@ impl Trainable {
         let gs: Vec<Option<Tensor>> = self
             .vars
             .iter()
-            .map(|v| grads.get(v.as_tensor()).cloned())
+            .zip(&self.frozen)
+            .map(|(v, &frozen)| {
+                if frozen {
+                    None
+                } else {
+                    grads.get(v.as_tensor()).cloned()
+                }
+            })
             .collect();
         let mut sq = 0f64;
         for g in gs.iter().flatten() {
@@ -103,7 +121,12 @@ impl Trainable {
     /// do not dominate a short run.
     pub fn update_ema(&mut self, decay: f64) -> Result<()> {
         let d = decay.min((1.0 + self.t as f64) / (10.0 + self.t as f64));
-        for (e, v) in self.ema.iter_mut().zip(&self.vars) {
+        for ((e, v), &frozen) in self.ema.iter_mut().zip(&self.vars).zip(&self.frozen) {
+            if frozen {
+                // Kept exactly (the average of a constant would only add rounding).
+                *e = v.as_tensor().detach();
+                continue;
+            }
             *e = ((&*e * d)? + (v.as_tensor().detach() * (1.0 - d))?)?;
         }
         Ok(())

@@ -68,7 +68,11 @@ impl Run {
         let arch = cfg.bundle_config()?;
         let tok = WordTokenizer::default_vocab(cfg.model.max_text_len);
         let vars = BundleVars::init(&arch, &tok, cfg.seed, dev)?;
-        let vae_p = Trainable::new(&[("vae", &vars.vae)])?;
+        if arch.vae.detail_channels > 0 {
+            fit_detail_basis(cfg, &arch, &vars.vae, dev)?;
+        }
+        let mut vae_p = Trainable::new(&[("vae", &vars.vae)])?;
+        vae_p.freeze(|n| n.contains("detail_basis."));
         let dit_p = Trainable::new(&[("dit", &vars.dit), ("text", &vars.text)])?;
         Ok(Self {
             cfg: cfg.clone(),
@@ -234,6 +238,84 @@ fn vae_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, f64)> {
 
 /// Per-channel mean and std of the (EMA) VAE's latent means over `stats_clips` clips of the
 /// first training size; the DiT then sees roughly unit-variance latents.
+/// Fits the VAE's detail basis (`detail_channels` > 0) to clips of the first training size:
+/// the leading principal components of the latent cells' pixels minus their mean colour
+/// (second moments, so the projection reconstructs without an offset). Set in `vars` before
+/// the first step and never trained; a function of the seed like everything else.
+fn fit_detail_basis(
+    cfg: &TrainConfig,
+    arch: &BundleConfig,
+    vars: &VarMap,
+    dev: &Device,
+) -> Result<()> {
+    let (k, cs, ct) = (
+        arch.vae.detail_channels,
+        arch.vae.spatial_compression(),
+        arch.vae.temporal_compression(),
+    );
+    let size = cfg.data.sizes[0];
+    if size.frames < 1 + ct {
+        bail!(
+            "fitting the VAE's detail basis needs clips of at least {} frames (data.sizes[0] has {})",
+            1 + ct,
+            size.frames
+        );
+    }
+    let (d0, d1) = (3 * cs * cs, 3 * ct * cs * cs);
+    let mut m0 = vec![0f64; d0 * d0];
+    let mut m1 = vec![0f64; d1 * d1];
+    let (mut n0, mut n1) = (0usize, 0usize);
+    let chunk = 16;
+    let mut done = 0;
+    while done < cfg.vae.detail_fit_clips {
+        let n = chunk.min(cfg.vae.detail_fit_clips - done);
+        let mut rng = step_rng(cfg.seed, DETAIL_FIT_STAGE, done);
+        let batch = clip_batch(cfg, &mut rng, n, size, dev)?;
+        let (first, rest) = vae::cell_residual_rows(&batch.video, cs, ct)?;
+        let add = |rows: &Tensor, acc: &mut [f64], count: &mut usize| -> Result<()> {
+            let gram = rows.t()?.matmul(rows)?.flatten_all()?.to_vec1::<f32>()?;
+            acc.iter_mut().zip(gram).for_each(|(a, g)| *a += g as f64);
+            *count += rows.dim(0)?;
+            Ok(())
+        };
+        add(&first, &mut m0, &mut n0)?;
+        if let Some(r) = rest {
+            add(&r, &mut m1, &mut n1)?;
+        }
+        done += n;
+    }
+    let set = |name: &str, m: &mut [f64], count: usize, d: usize| -> Result<f64> {
+        m.iter_mut().for_each(|x| *x /= count.max(1) as f64);
+        // Symmetrise away f32 rounding of the Gram products.
+        for i in 0..d {
+            for j in 0..i {
+                let avg = 0.5 * (m[i * d + j] + m[j * d + i]);
+                m[i * d + j] = avg;
+                m[j * d + i] = avg;
+            }
+        }
+        let (basis, held) = crate::pca::leading_components(m, d, k)?;
+        let data = vars.data().lock().unwrap();
+        let Some(var) = data.get(name) else {
+            bail!("the VAE has no {name} weight to fit");
+        };
+        var.set(&Tensor::from_vec(basis, (d, k), dev)?)?;
+        Ok(held)
+    };
+    let h0 = set(vae::DETAIL_FIRST, &mut m0, n0, d0)?;
+    let h1 = set(vae::DETAIL_GROUP, &mut m1, n1, d1)?;
+    eprintln!(
+        "vae: detail basis of {k} components fitted on {} clips (energy held: frame 0 {:.1}%, later cells {:.1}%)",
+        cfg.vae.detail_fit_clips,
+        100.0 * h0,
+        100.0 * h1
+    );
+    Ok(())
+}
+
+/// Stream of the detail-basis fit's clips (see `step_rng`).
+const DETAIL_FIT_STAGE: u64 = 5;
+
 fn latent_stats(run: &Run) -> Result<(Vec<f64>, Vec<f64>)> {
     let vae = run.frozen_vae()?;
     let cfg = &run.cfg;

@@ -99,6 +99,12 @@ pub struct VaeConfig {
     /// a small VAE trained from scratch loses hue (models/README.md).
     #[serde(default)]
     pub colour_skip: bool,
+    /// Reel's toy models only (needs `colour_skip`): a linear detail path. The encoder adds the
+    /// projections of each latent cell's pixels (minus the cell's mean colour) on a fitted basis
+    /// (`detail_basis.*` weights: principal components of training clips) to latent channels
+    /// 3..3 + `detail_channels`, and the decoder adds the basis patterns back.
+    #[serde(default)]
+    pub detail_channels: usize,
     /// Informational in diffusers; checked against the structure when present.
     #[serde(default = "d_scale_t")]
     pub scale_factor_temporal: Option<usize>,
@@ -126,6 +132,7 @@ impl Default for VaeConfig {
             patch_size: None,
             clip_output: true,
             colour_skip: false,
+            detail_channels: 0,
             scale_factor_temporal: d_scale_t(),
             scale_factor_spatial: d_scale_s(),
         }
@@ -234,6 +241,15 @@ impl VaeConfig {
                 || self.z_dim < 3)
         {
             bail!("VAE config: colour_skip needs RGB in and out, no patchify and z_dim ≥ 3");
+        }
+        if self.detail_channels > 0 && (!self.colour_skip || 3 + self.detail_channels > self.z_dim)
+        {
+            bail!(
+                "VAE config: detail_channels ({}) needs colour_skip and z_dim ≥ 3 + detail_channels \
+                 (z_dim is {})",
+                self.detail_channels,
+                self.z_dim
+            );
         }
         let pp = self.patch() * self.patch();
         if self.in_channels % pp != 0 || self.out_channels % pp != 0 {

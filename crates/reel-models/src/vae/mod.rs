@@ -10,6 +10,7 @@
 
 mod blocks;
 mod config;
+mod detail;
 mod residual;
 #[cfg(test)]
 mod tests;
@@ -26,6 +27,7 @@ use candle_nn::VarBuilder;
 
 use crate::conv3d::CausalConv3d;
 use blocks::{cconv, run_conv};
+pub use detail::{cell_residual_rows, DetailBasis};
 
 /// One entry of the encoder's flat `down_blocks` list.
 #[derive(Debug, Clone)]
@@ -246,7 +248,12 @@ pub struct Vae {
     decoder: Decoder,
     latents_mean: Tensor,
     latents_std: Tensor,
+    detail: Option<DetailBasis>,
 }
+
+/// Weight names of the detail path's bases (`detail_channels`).
+pub const DETAIL_FIRST: &str = "detail_basis.first";
+pub const DETAIL_GROUP: &str = "detail_basis.group";
 
 impl Vae {
     /// Builds the VAE from `cfg`, reading (or, with a `VarMap`, creating) diffusers-named
@@ -262,6 +269,25 @@ impl Vae {
         let stat = |v: &[f64]| -> candle_core::Result<Tensor> {
             Tensor::from_iter(v.iter().map(|&x| x as f32), dev)?.reshape((1, z, 1, 1, 1))
         };
+        let detail = if cfg.detail_channels > 0 {
+            // Zero until fitted (a training run sets them before its first step).
+            let (k, cs, ct) = (
+                cfg.detail_channels,
+                cfg.spatial_compression(),
+                cfg.temporal_compression(),
+            );
+            let zero = candle_nn::Init::Const(0.0);
+            Some(DetailBasis {
+                first: vb
+                    .get_with_hints((3 * cs * cs, k), DETAIL_FIRST, zero)
+                    .context("VAE detail basis")?,
+                group: vb
+                    .get_with_hints((3 * ct * cs * cs, k), DETAIL_GROUP, zero)
+                    .context("VAE detail basis")?,
+            })
+        } else {
+            None
+        };
         Ok(Self {
             cfg: cfg.clone(),
             encoder,
@@ -270,11 +296,17 @@ impl Vae {
             decoder,
             latents_mean: stat(&cfg.latents_mean)?,
             latents_std: stat(&cfg.latents_std)?,
+            detail,
         })
     }
 
     pub fn config(&self) -> &VaeConfig {
         &self.cfg
+    }
+
+    /// The detail path's bases (`detail_channels` > 0).
+    pub fn detail_basis(&self) -> Option<&DetailBasis> {
+        self.detail.as_ref()
     }
 
     pub fn device(&self) -> &Device {
@@ -319,14 +351,22 @@ impl Vae {
         let h = self.quant_conv.forward(&h)?;
         let z = self.cfg.z_dim;
         let mu = h.narrow(1, 0, z)?;
+        let (cs, ct) = (
+            self.cfg.spatial_compression(),
+            self.cfg.temporal_compression(),
+        );
         let mu = if self.cfg.colour_skip {
-            let colours = cell_colours(
-                video,
-                self.cfg.spatial_compression(),
-                self.cfg.temporal_compression(),
-            )?;
-            let head = (mu.narrow(1, 0, 3)? + colours)?;
-            Tensor::cat(&[&head, &mu.narrow(1, 3, z - 3)?], 1)?
+            let mut parts = vec![(mu.narrow(1, 0, 3)? + cell_colours(video, cs, ct)?)?];
+            let mut used = 3;
+            if let Some(d) = &self.detail {
+                let k = self.cfg.detail_channels;
+                parts.push((mu.narrow(1, 3, k)? + d.encode(video, cs, ct)?)?);
+                used += k;
+            }
+            if used < z {
+                parts.push(mu.narrow(1, used, z - used)?);
+            }
+            Tensor::cat(&parts, 1)?
         } else {
             mu
         };
@@ -391,13 +431,18 @@ impl Vae {
         if !self.cfg.colour_skip {
             return Ok(out);
         }
-        let colours = spread_cells(
-            &z.narrow(1, 0, 3)?,
+        let (cs, ct) = (
             self.cfg.spatial_compression(),
             self.cfg.temporal_compression(),
-            from_frame0,
-        )?;
-        Ok((out + colours)?)
+        );
+        let out = (out + spread_cells(&z.narrow(1, 0, 3)?, cs, ct, from_frame0)?)?;
+        Ok(match &self.detail {
+            Some(d) => {
+                let k = self.cfg.detail_channels;
+                (out + d.decode(&z.narrow(1, 3, k)?, cs, ct, from_frame0)?)?
+            }
+            None => out,
+        })
     }
 
     /// As [`decode`](Self::decode), `latent_frames_per_chunk` latent frames at a time, handing

@@ -370,3 +370,50 @@ fn vae_gradients_match_finite_differences() -> Result<()> {
     assert!(checked >= 5, "only {checked} weights checked");
     Ok(())
 }
+
+#[test]
+fn detail_basis_is_fitted_before_training_and_kept_through_it() -> Result<()> {
+    let mut cfg = tiny();
+    cfg.model.overrides = serde_json::json!({
+        "vae": {"z_dim": 6, "colour_skip": true, "detail_channels": 3},
+        "dit": {"in_channels": 6, "out_channels": 6}
+    });
+    cfg.vae.detail_fit_clips = 5;
+    let tmp = tempfile::tempdir()?;
+    let out = tmp.path().join("run");
+    let mut o = quiet();
+    o.stop_after = Some(1);
+    train(&cfg, &out, false, &o)?;
+    let (before, _) = checkpoint::load(&out.join(CHECKPOINT_FILE), &Device::Cpu)?;
+    let done = train(&cfg, &out, true, &quiet())?;
+    assert_eq!(done.stage, Stage::Done);
+    let bundle = Bundle::load(&out.join(BUNDLE_DIR), &Device::Cpu)?;
+    let basis = bundle.vae.detail_basis().expect("a detail path");
+    let (cs, ct) = (
+        bundle.config.vae.spatial_compression(),
+        bundle.config.vae.temporal_compression(),
+    );
+    for (b, rows, key) in [
+        (&basis.first, 3 * cs * cs, vae::DETAIL_FIRST),
+        (&basis.group, 3 * ct * cs * cs, vae::DETAIL_GROUP),
+    ] {
+        assert_eq!(b.dims(), &[rows, 3]);
+        // Orthonormal principal directions ...
+        let gram = b.t()?.matmul(b)?;
+        let eye = Tensor::eye(3, DType::F32, &Device::Cpu)?;
+        assert!(reel_models::ops::max_abs_diff(&gram, &eye)? < 1e-4, "{key}");
+        // ... fitted before the first step and never trained.
+        let fitted = &before[&format!("vae/p/vae.{key}")];
+        assert_eq!(reel_models::ops::max_abs_diff(fitted, b)?, 0.0, "{key}");
+    }
+    // The fit is a function of the seed: a fresh run fits the same basis.
+    let again = tmp.path().join("again");
+    train(&cfg, &again, false, &o)?;
+    let (other, _) = checkpoint::load(&again.join(CHECKPOINT_FILE), &Device::Cpu)?;
+    let key = format!("vae/p/vae.{}", vae::DETAIL_GROUP);
+    assert_eq!(
+        reel_models::ops::max_abs_diff(&other[&key], &before[&key])?,
+        0.0
+    );
+    Ok(())
+}
