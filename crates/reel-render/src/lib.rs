@@ -169,14 +169,7 @@ impl Engine {
             .clone()
             .unwrap_or_else(|| format!("reel_{}", &request_hash[..24]));
         let mut video: Video = generation.video;
-        // The mark goes only on frames Reel made: the user's own pinned frames stay untouched.
-        let pinned: std::collections::HashSet<usize> = resolved
-            .inputs
-            .iter()
-            .filter(|i| i.strength >= 1.0)
-            .flat_map(|i| i.position..i.position + i.frames)
-            .collect();
-        let made: Vec<usize> = (0..video.len()).filter(|i| !pinned.contains(i)).collect();
+        let made = frames_to_mark(&timeline.known_at(), &video.frames);
         if !made.is_empty() {
             let mut part = Video::new(
                 made.iter().map(|&i| video.frames[i].clone()).collect(),
@@ -243,6 +236,21 @@ impl Engine {
             warnings,
         })
     }
+}
+
+/// The frames the watermark goes on: every frame Reel made. A user's frame kept bit for bit
+/// stays untouched, but one the model decoded again (Wan I2V/FLF2V/TI2V condition frames) or
+/// generated inside a mask is Reel's output.
+fn frames_to_mark(
+    known: &[Option<reel_diffusion::timeline::KnownAt>],
+    frames: &[reel_media::Frame],
+) -> Vec<usize> {
+    (0..frames.len())
+        .filter(|&i| {
+            !matches!(known.get(i), Some(Some(k))
+                if k.strength >= 1.0 && *k.frame == frames[i])
+        })
+        .collect()
 }
 
 /// The request's inputs, shots and loop flag on a timeline (the one mechanism behind every mode).
@@ -397,4 +405,34 @@ fn dump_latents(path: &Path, g: &reel_diffusion::Generation) -> Result<()> {
     map.insert("frames".into(), frames);
     candle_core::safetensors::save(&map, path)
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod mark_tests {
+    use super::*;
+    use reel_diffusion::timeline::KnownAt;
+    use reel_media::Frame;
+
+    #[test]
+    fn only_frames_kept_bit_for_bit_escape_the_mark() {
+        let user = Frame::from_raw(4, 4, vec![10; 48]).unwrap();
+        let decoded = Frame::from_raw(4, 4, vec![11; 48]).unwrap();
+        let pinned = |f| {
+            Some(KnownAt {
+                frame: f,
+                strength: 1.0,
+                mask: None,
+            })
+        };
+        let soft = Some(KnownAt {
+            frame: &user,
+            strength: 0.7,
+            mask: None,
+        });
+        let known = vec![pinned(&user), pinned(&user), soft, None];
+        let frames = vec![user.clone(), decoded.clone(), user.clone(), decoded];
+        // Frame 0 is the user's own; frame 1 was pinned but came back changed (a decoded
+        // condition frame); frame 2 was only a soft hint; frame 3 is generated.
+        assert_eq!(frames_to_mark(&known, &frames), vec![1, 2, 3]);
+    }
 }
