@@ -196,6 +196,11 @@ pub struct DitStage {
     /// Encoded clips the DiT draws its batches from (default: a fresh batch every step).
     #[serde(default)]
     pub pool: PoolConfig,
+    /// Standard deviation of the VAE's detail channels as the DiT sees them (the others are
+    /// normalised to 1). Below 1 the DiT's early, uncertain detail comes out as faint texture
+    /// instead of full-strength noise, and its loss weighs colour and layout first.
+    #[serde(default = "d_one")]
+    pub detail_scale: f64,
 }
 
 /// The DiT stage's latent pool: encoding a clip costs several DiT steps' worth of compute, so
@@ -408,6 +413,9 @@ impl TrainConfig {
                 bail!("dit.timesteps.shift must be positive")
             }
             _ => {}
+        }
+        if !(self.dit.detail_scale.is_finite() && self.dit.detail_scale > 0.0) {
+            bail!("dit.detail_scale must be a positive number");
         }
         if !(0.0..=1.0).contains(&self.dit.caption_dropout)
             || !(0.0..=1.0).contains(&self.dit.conditioning.probability)

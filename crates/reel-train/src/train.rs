@@ -118,6 +118,10 @@ impl Run {
         if let Some((m, s)) = &self.stats {
             a.vae.latents_mean = m.clone();
             a.vae.latents_std = s.clone();
+            let k = a.vae.detail_channels;
+            for std in a.vae.latents_std.iter_mut().skip(3).take(k) {
+                *std /= self.cfg.dit.detail_scale;
+            }
         }
         a
     }

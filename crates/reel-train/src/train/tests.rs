@@ -379,6 +379,7 @@ fn detail_basis_is_fitted_before_training_and_kept_through_it() -> Result<()> {
         "dit": {"in_channels": 6, "out_channels": 6}
     });
     cfg.vae.detail_fit_clips = 5;
+    cfg.dit.detail_scale = 0.5;
     let tmp = tempfile::tempdir()?;
     let out = tmp.path().join("run");
     let mut o = quiet();
@@ -388,6 +389,22 @@ fn detail_basis_is_fitted_before_training_and_kept_through_it() -> Result<()> {
     let done = train(&cfg, &out, true, &quiet())?;
     assert_eq!(done.stage, Stage::Done);
     let bundle = Bundle::load(&out.join(BUNDLE_DIR), &Device::Cpu)?;
+    // The DiT sees the detail channels at half their measured spread.
+    let (_, meta) = checkpoint::load(&out.join(CHECKPOINT_FILE), &Device::Cpu)?;
+    let (_, measured) = meta.latent_stats.expect("statistics after the VAE stage");
+    let std = &bundle.config.vae.latents_std;
+    for c in 0..6 {
+        let want = if (3..6).contains(&c) {
+            measured[c] * 2.0
+        } else {
+            measured[c]
+        };
+        assert!(
+            (std[c] - want).abs() < 1e-9,
+            "channel {c}: {} vs {want}",
+            std[c]
+        );
+    }
     let basis = bundle.vae.detail_basis().expect("a detail path");
     let (cs, ct) = (
         bundle.config.vae.spatial_compression(),
