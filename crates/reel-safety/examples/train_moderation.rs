@@ -2,7 +2,8 @@
 //!
 //! `cargo run -p reel-safety --release --example train_moderation`
 //!
-//! Trains on the development sets and held-out sets 1–4 in `testdata/moderation/`, chooses the
+//! Trains on the development sets, held-out sets 1–5 and the templated prompts of
+//! `gen_augmented.py` in `testdata/moderation/`, chooses the
 //! threshold by cross-validation and prints the cross-validated numbers. Deterministic: the
 //! same data and code give the same bytes (checked by the `moderation_sets` tests).
 //! `--dry-run EPOCHS LR L2` prints the cross-validated numbers for other settings without

@@ -46,7 +46,7 @@ pub const MATCHED_PREFIX: &str = "learned classifier";
 
 const MAGIC: &[u8; 4] = b"RMC1";
 
-/// The training files (in `testdata/moderation/`): development and held-out sets 1–4.
+/// The training files (in `testdata/moderation/`): development and held-out sets 1–5.
 pub const TRAINING_HARMFUL: &[&str] = &[
     "harmful.tsv",
     "harmful_obfuscated.tsv",
@@ -58,6 +58,8 @@ pub const TRAINING_HARMFUL: &[&str] = &[
     "harmful_holdout3_obfuscated.tsv",
     "harmful_holdout4_base.tsv",
     "harmful_holdout4_obfuscated.tsv",
+    "harmful_holdout5_base.tsv",
+    "harmful_holdout5_obfuscated.tsv",
 ];
 pub const TRAINING_BENIGN: &[&str] = &[
     "benign.txt",
@@ -65,7 +67,13 @@ pub const TRAINING_BENIGN: &[&str] = &[
     "benign_holdout2.txt",
     "benign_holdout3.txt",
     "benign_holdout4.txt",
+    "benign_holdout5.txt",
 ];
+
+/// Templated prompts (`gen_augmented.py`): always in the training folds, never scored in
+/// cross-validation nor counted in the threshold, so the reported numbers stay on written text.
+pub const AUGMENTED_HARMFUL: &[&str] = &["harmful_augmented.tsv"];
+pub const AUGMENTED_BENIGN: &[&str] = &["benign_augmented.txt"];
 
 /// The committed weights (`cargo run -p reel-safety --release --example train_moderation`).
 static WEIGHTS: &[u8] = include_bytes!("classifier.bin");
@@ -245,6 +253,8 @@ fn quantise(w: &[f32]) -> (Vec<i8>, [f32; CLASSES]) {
 pub struct Example {
     pub label: Option<Category>,
     pub prompt: String,
+    /// A templated prompt: trained on, never scored.
+    pub augmented: bool,
 }
 
 /// SGD hyper-parameters.
@@ -465,7 +475,8 @@ pub fn load_training_set(dir: &Path) -> Result<Vec<Example>> {
             .map(String::from)
             .collect()
     };
-    for name in TRAINING_HARMFUL {
+    let harmful_files = TRAINING_HARMFUL.iter().map(|n| (n, false));
+    for (name, augmented) in harmful_files.chain(AUGMENTED_HARMFUL.iter().map(|n| (n, true))) {
         for l in data_lines(&read(name)?) {
             let mut parts = l.split('\t');
             let cat = parts.next().unwrap_or("");
@@ -475,14 +486,17 @@ pub fn load_training_set(dir: &Path) -> Result<Vec<Example>> {
             out.push(Example {
                 label: Some(Category::parse(cat).with_context(|| format!("in {name}"))?),
                 prompt: prompt.to_string(),
+                augmented,
             });
         }
     }
-    for name in TRAINING_BENIGN {
+    let benign_files = TRAINING_BENIGN.iter().map(|n| (n, false));
+    for (name, augmented) in benign_files.chain(AUGMENTED_BENIGN.iter().map(|n| (n, true))) {
         for l in data_lines(&read(name)?) {
             out.push(Example {
                 label: None,
                 prompt: l,
+                augmented,
             });
         }
     }
@@ -572,20 +586,22 @@ pub fn build(examples: &[Example], rule_blocks: &[bool], cfg: &TrainConfig) -> (
         .map(|e| fold_of(&e.prompt, FOLDS, cfg.seed))
         .collect();
     let policy = Policy::default();
-    // Out-of-fold harmful probability of every example, from quantised fold models.
+    let aug: Vec<bool> = examples.iter().map(|e| e.augmented).collect();
+    // Out-of-fold harmful probability of every written example, from quantised fold models;
+    // templated examples are in every fold's training data and never scored.
     let mut oof = vec![0f32; examples.len()];
     for k in 0..FOLDS {
-        let train_idx: Vec<usize> = (0..xs.len()).filter(|&i| fold[i] != k).collect();
+        let train_idx: Vec<usize> = (0..xs.len()).filter(|&i| aug[i] || fold[i] != k).collect();
         let txs: Vec<_> = train_idx.iter().map(|&i| xs[i].clone()).collect();
         let tys: Vec<_> = train_idx.iter().map(|&i| ys[i]).collect();
         let m = train_features(&txs, &tys, cfg).quantised();
-        for i in (0..xs.len()).filter(|&i| fold[i] == k) {
+        for i in (0..xs.len()).filter(|&i| !aug[i] && fold[i] == k) {
             oof[i] = harmful_score(&m.probs(&xs[i]), &policy).0;
         }
     }
     // Smallest threshold keeping combined false positives within MAX_TRAIN_FP: the benign
     // examples the rules pass, by score, highest first; allow as many as the budget leaves.
-    let benign: Vec<usize> = (0..ys.len()).filter(|&i| ys[i] == 0).collect();
+    let benign: Vec<usize> = (0..ys.len()).filter(|&i| ys[i] == 0 && !aug[i]).collect();
     let rules_fp = benign.iter().filter(|&&i| rule_blocks[i]).count();
     let budget = (MAX_TRAIN_FP * benign.len() as f64).floor() as usize;
     let mut passed: Vec<f32> = benign
@@ -602,7 +618,7 @@ pub fn build(examples: &[Example], rule_blocks: &[bool], cfg: &TrainConfig) -> (
     }
     .min(1.0);
     let blocked = |i: usize| rule_blocks[i] || oof[i] >= threshold;
-    let harmful: Vec<usize> = (0..ys.len()).filter(|&i| ys[i] != 0).collect();
+    let harmful: Vec<usize> = (0..ys.len()).filter(|&i| ys[i] != 0 && !aug[i]).collect();
     let mut per = [(0usize, 0usize); 7];
     for &i in &harmful {
         per[ys[i] - 1].1 += 1;
@@ -695,10 +711,34 @@ mod tests {
     }
 
     #[test]
+    fn templated_examples_are_trained_on_but_never_scored() {
+        let ex = |label, p: &str, augmented| Example {
+            label,
+            prompt: p.to_string(),
+            augmented,
+        };
+        let mut set = vec![];
+        for i in 0..10 {
+            set.push(ex(None, &format!("a dog number {i} runs in a park"), false));
+            set.push(ex(
+                Some(Category::GraphicViolence),
+                &format!("a man number {i} stabbed to death"),
+                false,
+            ));
+            set.push(ex(None, &format!("a cake number {i} on a plate"), true));
+        }
+        let rules = vec![false; set.len()];
+        let (_, report) = build(&set, &rules, &TrainConfig::default());
+        // The 10 templated benign prompts are left out of every count.
+        assert_eq!((report.harmful, report.benign), (10, 10));
+    }
+
+    #[test]
     fn training_separates_a_toy_set() {
         let ex = |label, p: &str| Example {
             label,
             prompt: p.to_string(),
+            augmented: false,
         };
         let set = vec![
             ex(None, "a dog runs in a park"),

@@ -127,7 +127,23 @@ const MINOR: &str = "child, children, childs, kid+, kiddie+, kiddy, minor+, unde
     high school sophomore+, high school girl+, high school boy+, high school student+, \
     pupil+, young student+, elementary schooler+, elementary student+, schoolkid+, \
     school kid+, little kid+, young kid+, young teen+, young teenager+, child model+, \
-    pre teenager+, underaged, not yet eighteen, not yet 18, barely legal";
+    pre teenager+, underaged, not yet eighteen, not yet 18, barely legal, \
+    preschooler+, pre schooler+, preschool, nursery school, kindergartener+, choirboy+, \
+    choir boy+, altar boy+, altar girl+, cub scout+, brownie scout+, primary school, \
+    primary schooler+, primary school uniform+, grade school uniform+, schoolyard, \
+    runaway boy+, runaway girl+, runaway kid+, runaway teen+, foster child, foster kid+, \
+    foster daughter+, foster son+, granddaughter+, grandson+, little sister+, little brother+, \
+    kid sister+, kid brother+, baby sister+, baby brother+, baby teeth, milk teeth, \
+    lost _ baby teeth, training wheels, sippy cup+, car seat+, bedtime story, \
+    junior cheerleader+, youth group, youth league, under twelves, under 12s, under tens, \
+    schoolboy+, schoolgirl+, boarding school boy+, boarding school girl+, young gymnast+, \
+    child actor+, child actress+, child star+, minor+, adolescent+, pubescent+, \
+    girl who _ not _ puberty, before puberty, hit puberty, just hit puberty, not even a teen, \
+    too young to, barely a teen, barely thirteen, barely twelve, just turned thirteen, \
+    just turned twelve, jailbait, small boy+, small girl+, small child, small children, \
+    young child, young children, little child, in year one, in year two, in year three, \
+    in year four, in year five, in year six, in year seven, in year eight, year six girl+, \
+    year six boy+, year five girl+, year five boy+, first year pupil+, reception class";
 
 const SEXUAL_ANY: &str = "sex, sexual, sexually, erotically, seductively, provocatively, sexy, sexualized, sexualised, nude+, nudity, \
     naked, porn+, porno+, pornographic, pornography, erotic, erotica, explicit, undress*, \
@@ -149,7 +165,23 @@ const SEXUAL_ANY: &str = "sex, sexual, sexually, erotically, seductively, provoc
     hand+ _ under _ shirt, take* off _ top, taking off _ top, took off _ top, \
     peel* off _ clothes, tear* off _ clothes, undressing each other, sexting, nudes, \
     nude pics, nude photos, pleasur* _ self, pleasur* himself, pleasur* herself, climax*, \
-    moan*, steamy sex, bare bottom+, bare chest+ _ girl, kissing _ on the lips _ bed";
+    moan*, steamy sex, bare bottom+, bare chest+ _ girl, kissing _ on the lips _ bed, \
+    rubbing himself, rubs himself, rubbing herself, rubs herself, grind* _ against, press* himself against, pressing himself against, \
+    bedroom games, naughty games, \
+    take* off _ underwear, taking off _ underwear, took off _ underwear, pull* down _ underwear, \
+    pulls down _ pants, pull* down _ pants, pull* down _ shorts, without _ underwear, \
+    in _ underwear for, pose* naked, posing naked, \
+    exposing himself, exposes himself, expose* himself, flash* _ himself, \
+    unzip* _ fly, unzip* _ pants, unzip* _ trousers, unzip* _ robe, unbutton* _ pants, \
+    sultry, seductive, sexualised, sexualized, spend the night _ bed, \
+    in exchange for _ clothes, in exchange for _ photos, \
+    in exchange for _ pictures, pictures she sells, photos he sells, sells _ photos, \
+    explicit picture+, explicit photo+, explicit image+, explicit video+, indecent, \
+    indecent photo+, indecent image+, obscene, inappropriate touching, touch* _ inappropriately, \
+    touched _ inappropriately, inappropriate photo+, inappropriate picture+, \
+    on _ lap _ bed, fondl*, grop*, sexual favour+, \
+    sexual favor+, private games, pull* down __ underwear, hands _ inside _ clothes, under _ nightgown, \
+    under _ pyjamas, under _ pajamas";
 
 /// Every rule table, in no particular order.
 pub const SPECS: &[Spec] = &[
@@ -194,7 +226,12 @@ pub const SPECS: &[Spec] = &[
          skinny dipping, skinny dip*, shirtless _ woman, bare chested _ woman, \
          takes off _ clothes, take off _ clothes, took off _ clothes, taking off _ clothes, \
          removes _ clothes, remove _ clothes, removing _ clothes, removes _ bra, removes _ top, \
-         in bed together, grind* on, twerk*, booty, grope*, groping, feel* up, feeling up, spread* _ thighs, spread* _ legs, butt naked, bare butt, bare bottom+",
+         in bed together, grind* on, twerk*, booty, grope*, groping, feel* up, feeling up, spread* _ thighs, spread* _ legs, butt naked, bare butt, bare bottom+, \
+         dominatrix, dominatrixes, call girl+, peep show+, pasties, \
+         sensual massage+, erotic massage+, boudoir, unhook* _ bra, sugar daddy, \
+         brothel+, pull* down __ underwear, pulling down __ underwear, touching themselves, \
+         touch* themselves, stripping off, strip* off __ clothing, lace underwear, \
+         lacy lingerie, bare backside, bare buttocks, bare behind, naked backside",
         ""),
     spec(Sexual, "nudity", 0.0,
         "naked, topless, bottomless, undress*, undressed, unclothed, no clothes, without clothes, \
@@ -234,36 +271,74 @@ pub const SPECS: &[Spec] = &[
          slash*, butcher*, maul*, choke* _ to death, suffocate*",
         "stuffed zombie zombies halloween costume makeup prop props fake ketchup video game games"),
     spec(GraphicViolence, "violent_act", 0.0,
-        "kill*, killing, murder*, shoot*, shooting, shot him, shot her, shot them, shot _ dead, \
+        "kill*, killing, murder*, shoot*, shooting, shot him, shot her, shot them, shot __ dead, \
          shot and killed, stab*, stabbing, slash*, strangle*, \
-         behead*, execute*, slaughter*, massacre*, maim*, torture*, beat* _ to death, \
-         beaten, bludgeon*, slit*{skirt dress gown eyes eye window opening envelope}, gun down, guns down, gunned down, hack* _ to pieces, \
-         set* _ on fire, sets fire to, set fire to, burn* _ alive, dismember*, decapitate*, \
-         mutilate*, assassinate*, lynch*, hanged, impale*, crush* _ skull, \
-         smash* _ skull, cave* _ skull, stomp* _ head, curb stomp*, shoots at, fires at, \
-         opens fire, open fire, opened fire, rape*, attack* _ with _ knife, \
-         attack* _ with _ machete, attack* _ with _ axe, attack* _ with _ hammer, \
-         knifes, knifed, throw* acid, pour* acid, acid on _ face, is shot, was shot, gets shot, got shot, \
+         behead*, execute*, slaughter*, massacre*, maim*, torture*, beat* __ to death, \
+         beaten, bludgeon*, slit*{skirt dress gown eyes eye window opening envelope}, gun down, guns down, gunned down, hack* __ to pieces, \
+         set* __ on fire, sets fire to, set fire to, burn* __ alive, dismember*, decapitate*, \
+         mutilate*, assassinate*, lynch*, hanged, impale*, crush* __ skull, \
+         smash* __ skull, cave* __ skull, stomp* __ head, curb stomp*, shoots at, fires at, \
+         opens fire, open fire, opened fire, rape*, attack* __ with __ knife, \
+         attack* __ with __ machete, attack* __ with __ axe, attack* __ with __ hammer, \
+         knifes, knifed, throw* acid, pour* acid, acid on __ face, is shot, was shot, gets shot, got shot, \
          being shot, been shot, throws acid, acid attack+, \
-         electrocute*, waterboard*, suffocate*, stone* _ to death, stoned to death, \
-         flog*, punch* _ until, kick* _ until, beat* _ until, bleed* _ out, \
+         electrocute*, waterboard*, suffocate*, stone* __ to death, stoned to death, \
+         flog*, punch* __ until, kick* __ until, beat* __ until, bleed* __ out, \
          cut* off, cut* open, slice* off, slice* open, sliced open, slit* open, hack* apart, \
          hack* off, hack* at, hack* into, chop* off, chop* up, rip* through, rip* off, \
          rip* apart, rip* open, rip* out, ripped out, tear* open, tear* apart, tear* off, \
          tear* through, tear* out, tear* __ apart, rip* __ apart, tore apart, tore open, \
          tore off, tore out, tore through, torn apart, torn open, torn off, torn out, \
-         torn through, cave* in, smash* _ head, smash* _ face, smash* _ against, bash* _ in, \
-         bash* _ head, snap* _ neck, break* _ neck, broke _ neck, crush* _ head, stomp* on, \
-         stomp* _ face, gouge*, sever*, snip* off, bayonet*, mow* down, mowing down, \
-         mowed down, pick* off, picking off, set on fire, douse* _ gasoline, \
-         splash* _ with acid, splash* _ drain cleaner, splash* _ with bleach, \
+         torn through, cave* in, smash* __ head, smash* __ face, smash* __ against, bash* __ in, \
+         bash* __ head, snap* __ neck, break* __ neck, broke __ neck, crush* __ head, stomp* on, \
+         stomp* __ face, gouge*, sever*, snip* off, bayonet*, mow* down, mowing down, \
+         mowed down, pick* off, picking off, set on fire, douse* __ gasoline, \
+         splash* __ with acid, splash* __ drain cleaner, splash* __ with bleach, \
          grenade into, bullet into, bullets into, knife into, blade into, axe into, \
          sword into, nail gun into, drill* into, bullet tearing, bullet through, shot through, \
          point blank, throw* rocks at, throw* stones at, hurl* rocks at, pelt*, \
-         blow* _ head off, blew _ head off, beat* senseless, beat* unconscious, \
-         kick* _ to death, drag* _ behind _ car, choke* _ until, drown* _ in _ bathtub, \
-         hold* _ under water, held _ under water, run* through with, ran through with, \
-         bludgeon*, pummel*, skewer*, disembowel*",
+         blow* __ head off, blew __ head off, beat* senseless, beat* unconscious, \
+         kick* __ to death, drag* __ behind __ car, choke* __ until, drown* __ in __ bathtub, \
+         hold* __ under water, held __ under water, run* through with, ran through with, \
+         bludgeon*, pummel*, skewer*, disembowel*, \
+         hack* into pieces, hacked into pieces, cut* into pieces, chop* into pieces, \
+         saw* off, sawing off, sawed off, sawn off, saw* through, sawing through, \
+         sawed through, drill* through, drilled through, drill* into, shatter* __ jaw, \
+         shatter* __ skull, shatter* __ knee+, snap* __ arm+, snap* __ leg+, snap* __ neck, knock* __ teeth out, \
+         knocked out __ teeth, pull* out __ fingernail+, rip* out __ fingernail+, \
+         tear* out __ fingernail+, peel* off __ skin, peel* __ skin off, flay*, \
+         hold* __ under __ water, holding __ under __ water, held __ under __ water, \
+         hold* __ under the bathwater, holding __ under the bathwater, \
+         push* __ head under, held __ head under, hold* __ head under, \
+         kick* __ in the head, kick* __ in the face, stomp* __ head, \
+         beat* __ with __ bat, beat* __ with __ pipe, beat* __ with __ hammer, \
+         burn* __ with __ cigarette+, burn* __ with __ iron, brand* __ with __ iron, \
+         pour* __ gasoline, pour* __ petrol, douse* __ petrol, set* __ ablaze, \
+         light* __ on fire, lit __ on fire, run* over __ with __ car, run* over __ with __ truck, \
+         ran over __ with __ car, ran over __ with __ truck, run* __ over with __ car, \
+         ran __ over with __ car, run* __ over with __ truck, ran __ over with __ truck, \
+         plow* into __ crowd, plough* into __ crowd, drive* into __ crowd, drove into __ crowd, \
+         ram* into __ crowd, push* __ off __ cliff, push* __ off __ roof, pushed __ off __ roof, \
+         throw* __ off __ roof, threw __ off __ roof, throw* __ off __ bridge, \
+         shove* __ in front of, push* __ in front of, pushed __ in front of, bury __ alive, \
+         buried __ alive, choke* out, slam* __ head, slam* __ face, slam* __ against, \
+         bite* off, bit off, bites off, chew* off, eat* __ flesh, cannibaliz*, smother*, \
+         asphyxiat*, garrot*, garott*, strangl*, shatter*, fractur*, pulveriz*, mangle*, \
+         trample*, crucif*, impal*, decapitat*, dismember*, eviscerat*, gut* __ like, \
+         string* up, strung up, shove* __ off __ roof, shove* __ off __ bridge, \
+         shove* __ off __ balcony, peel* __ skin, skin __ alive, burn* __ with __ iron, \
+         bur* __ alive, burying __ alive, buries __ alive, unload* __ into, empt* __ magazine into, \
+         bite* chunks, bit* chunks, bites chunks, biting chunks, ram* __ into __ neck, \
+         cut* __ tongue out, cut* out __ tongue, hang* __ from __ lamp post, \
+         hang* __ from __ lamppost, drag* __ behind __ truck, drag* __ behind __ horse, \
+         bash* __ against, face down in __ water, pour* boiling __ over, carv* up __ face, \
+         carv* __ face, stomp* him, stomp* her, stomp* them, stomping him, \
+         stomping her, teeth pulled out, fingernails pulled out, nails pulled out, \
+         eyes pulled out, tongue cut out, hammer* nails into, nails into __ hands, \
+         nail* __ hands, nailed to, fed into __ chipper, fed into __ grinder, \
+         thrown into __ chipper, run over again, ran over __ again, \
+         run over __ and again, spray* bullets into, spraying bullets into, \
+         open* fire on, opening fire on, fire* into __ crowd, firing into __ crowd",
         "video game games @toy @sport @food @material"),
     spec(GraphicViolence, "target", 0.0, HUMAN, ""),
     // Body parts as the object of a violent act ("slices off his ear"); the owner being food,
@@ -272,7 +347,9 @@ pub const SPECS: &[Spec] = &[
         "head+, face+, skull+, throat+, neck+, chest+, stomach+, belly, bellies, torso+, arm+, \
          leg+, finger+, toe+, ear+, eye+, eyeball+, brain+, intestine+, guts, spine+, jaw+, \
          teeth, tooth, skin, flesh, limb+, bone+, ribs, kneecap+, hand+, foot, feet, tongue+, \
-         scalp+, lung+, mouth+, shoulder+, knee+, back of _ head",
+         scalp+, lung+, mouth+, shoulder+, knee+, back of _ head, body, bodies, corpse+, \
+         remains, kneecap+, fingernail+, eye socket+, ribcage+, rib cage+, organs, heart, \
+         windpipe+, jugular, genitals, groin",
         "@food @animal @toy @material @medical"),
     // Verbs that hurt when aimed at a person or body part, but are everyday otherwise ("slices
     // bread", "drags a chair"): half a block with a person, half more with a body part.
@@ -282,13 +359,22 @@ pub const SPECS: &[Spec] = &[
          pour* _ boiling, boiling oil, strangl*, choke*, burn*, scald*, stab*, batter*, \
          torture*, impale*, gouge*, crush*, bludgeon*, shoot*, shot, hack*, chop*, bash*, \
          hammer* _ into, nail* _ hands, pull* out _ teeth, pulled out _ teeth, \
-         hang*, drown*, electrocut*",
+         hang*, drown*, electrocut*, shatter*, fractur*, drill*, pulveriz*, mangle*, \
+         smother*, asphyxiat*, garrot*, flay*, maul*, trample*, douse*, \
+         ignit*, set _ ablaze, saw* off, saw* through, pummel*, clobber*, \
+         bludgeon*, bash*, batter*, maim*, mutilat*, torment*, brutaliz*, brutalis*",
         "@toy @sport @food @material @medical"),
     spec(GraphicViolence, "weapon", 0.0,
         "axe+, ax, sword+, machete+, knife, knives, cleaver+, chainsaw+, bayonet+, \
          baseball bat+, hammer+, sledgehammer+, gun+, rifle+, pistol+, shotgun+, revolver+, \
          bullet+, grenade+, nail gun+, broken bottle+, pliers, acid, drain cleaner, crowbar+, tire iron+, box cutter+, \
-         spear+, dagger+, blowtorch+, brick+, pickaxe+, scythe+, meat hook+",
+         spear+, dagger+, blowtorch+, brick+, pickaxe+, scythe+, meat hook+, \
+         hacksaw+, hack saw+, bone saw+, bonesaw+, power drill+, electric drill+, \
+         circular saw+, handsaw+, meat cleaver+, ice pick+, icepick+, brass knuckle+, \
+         knuckle duster+, garrote+, garotte+, piano wire, barbed wire, cattle prod+, \
+         lead pipe+, iron pipe+, metal pipe+, broken glass, glass shard+, shard of glass, \
+         razor+, switchblade+, shiv+, katana+, pitchfork+, flamethrower+, molotov+, \
+         petrol bomb+, gasoline, petrol, lighter fluid, cinder block+",
         "@toy @food @material"),
     // Signs of graphic injury: half a block each, so two of them, or one with a person or
     // body part, are enough.
@@ -306,12 +392,30 @@ pub const SPECS: &[Spec] = &[
          smashing on the pavement, splattered, drone strike+, \
          air strike+, boiling oil, broken bones, bones breaking, bone crunching, \
          skin burning, burning flesh, screams of pain, screaming in pain, to a pulp, \
-         bloody pulp, beaten bloody, beat* _ bloody, wood chipper, meat grinder",
+         bloody pulp, beaten bloody, beat* _ bloody, wood chipper, meat grinder, \
+         until _ stop* struggling, until _ stopped struggling, stop* struggling, \
+         until _ stop* breathing, \
+         lifeless body, lifeless bodies, bloody stump+, hacked into pieces, \
+         chopped into pieces, cut into pieces, sawn into pieces, hacked to bits, \
+         chopped to bits, bits of flesh, chunks of flesh, shattered jaw, jaw shattered, \
+         skull shattered, shattered skull, bones shattered, teeth knocked out, brain matter, \
+         bone fragment+, exposed organs, choking on _ blood, bleeding from _ eyes, \
+         bleeding from _ head, mouth full of blood, blood and teeth, spitting teeth, \
+         body bag+, limbless, body parts in, bodies in _ bathtub, body in _ bathtub, \
+         blood in _ bathwater, screaming for mercy, begging for mercy, \
+         begs for _ life, begging for _ life, pleading for _ life, bloody mess, blood running down, blood streaming, \
+         dripping with blood, drenched in blood, splashed with blood, blood spray*, \
+         bodies piling up, bodies pile up, piles of bodies, piled bodies, skin melt*, \
+         flesh melt*, face melt*, melting face, half of _ face, face blown off, \
+         face _ blown away, until _ flattened, crushed flat, flattened body, \
+         acid thrown, thrown in _ face, spraying bullets, spray* bullets, \
+         riddled with bullets, bullet riddled, bullet holes in _ body, execution style",
         "@food @toy @material"),
     spec(GraphicViolence, "attacker", 0.5,
         "gunman, gunmen, mass shooter+, active shooter+, sniper+, executioner+, murderer+, \
          serial killer+, axe murderer+, assassin+, terrorist+, butcherer+, torturer+, \
-         psychopath+, hitman, hitmen",
+         psychopath+, hitman, hitmen, cannibal+, death squad+, kidnapper+, abductor+, \
+         slasher+, knifeman, knifemen, stabber+, arsonist+, torture squad+, captor+",
         "game games @toy @history"),
     // ---- hate ----
     spec(Hate, "slur", 1.0,
@@ -367,10 +471,42 @@ pub const SPECS: &[Spec] = &[
          go home, genetically inferior, cant be trusted, cannot be trusted, never be trusted, \
          all the same, counting money, count* _ money, money bags, moneybags, hoarding money, \
          hoard* _ gold, money grubbing, greedy, ruin* everything, destroy* our, taking our jobs, steal* our, laugh* at, laughing at, throw* _ at, \
-         eat* dogs, eat* cats, eat* bats, spread* _ virus+, spread* _ disease+, \
+         beating up, beaten up, beat* _ up, eat* dogs, eat* cats, eat* bats, spread* _ virus+, spread* _ disease+, \
          rapist+, drug dealer+, burn in hell, going to hell, abomination+, hateful, \
          go back where, go back to where, get out of _ country, naturally violent, \
-         are violent, violent by nature, diseased, freak+, yell* at, scream* at, spit* at",
+         are violent, violent by nature, diseased, freak+, yell* at, scream* at, spit* at, \
+         lower* the intelligence, lower* _ iq, low iq, lower iq, dumber, less capable, \
+         less evolved, biologically inferior, \
+         bring* crime, bring* _ crime, bring* disease+, bring* drugs, pollute*, \
+         poison* _ blood, dilute* _ blood, mongrel*, outbreed*, \
+         left to die, let _ die, should not exist, shouldnt exist, \
+         should never _ born, never have been born, should be put down, put down like, \
+         euthaniz*, euthanis*, get rid of, removed from society, into camps, camps for, \
+         only good for, good for nothing, belong* in the kitchen, stay in the kitchen, \
+         should stay home, should obey, must obey, are property, are objects, \
+         should not _ work, shouldnt _ work, should not _ drive, should not _ lead, \
+         no _ allowed, not welcome, not served, we dont serve, dont serve, do not serve, \
+         whites only, white only, banned from, refus* to serve, refus* to rent, \
+         refus* to hire, wont hire, never hire, steal* our jobs, take* our jobs, \
+         took our jobs, replac* _ us, flood* _ country, infest*, cancer on, leech*, \
+         freeloader+, welfare queen+, bloodsucker+, moochers, untrustworthy, treacherous, \
+         devious, dishonest, sick in the head, groomers, unnatural, against nature, \
+         sinful, sinners, cursed, god hates, hell awaits, cure* _ gay, conversion therapy, \
+         pray the gay away, heathen+, infidel+, kafir+, christ killers, blood libel, \
+         control* _ money, run* _ banks, run* hollywood, run* the media, own* _ media, \
+         puppet master+, pulling the strings, secret cabal+, cabal+, globalist+, \
+         new world order, white genocide, race mixing, miscegenation, racial purity, \
+         inbred, inbreeding, stinking, unwashed, mock* _ accent+, slant* _ eyes, \
+         pull* _ eyes, buck teeth, bucktooth, exaggerated lips, big lips, \
+         bone through _ nose, monkey noise+, throw* bananas, throwing bananas, \
+         monkey chant+, ape noise+, suicide vest+, bomb vest+, tent dwellers, \
+         uncivilized, uncivilised, cannot assimilate, cant assimilate, \
+         refuse to assimilate, driven out, drive* __ out of, belong in camps, \
+         belong in __ camp+, smaller brains, small brains, sickness, locked away, \
+         not be allowed to, shouldnt be allowed to, should not be allowed, better with no, \
+         better without, world without, kept out of, keep __ out of our, sterilis*, \
+         don t belong, doesnt belong, does not belong, \
+         send them back, no place for, not a real",
         ""),
     spec(Hate, "protected", 0.0,
         "jews, jewish, jew, muslims, muslim, blacks, black people, black men, black women, \
@@ -392,7 +528,20 @@ pub const SPECS: &[Spec] = &[
          latina+, immigrant+, refugee+, migrant+, lesbian+, gay, gays, transgender+, \
          trans person, trans kid+, jewish+, jews, muslim+, entire race, a race of, whole race, \
          chinese, indian, pakistani+, somali+, haitian+, roma, romani, native+, aboriginal+, \
-         women, girls should, wheelchair+",
+         women, girls should, wheelchair+, disabled, the handicapped, handicapped, \
+         cripple+, crippled, coloreds, colored people, colored folk+, people of colour, \
+         black folk+, brown people, whites, white people, lgbt, lgbtq, lgbtqia, \
+         queer people, queers, bisexual+, nonbinary, non binary, intersex, \
+         buddhists, mormons, jehovahs witnesses, hindus, sikhs, jains, \
+         atheists, irish people, italians, polish people, poles, travellers, irish travellers, \
+         vietnamese people, filipinos, nigerians, ethiopians, syrians, afghans, iraqis, \
+         iranians, turks, kurds, albanians, romanians, mexicans, puerto ricans, \
+         jamaicans, bangladeshis, uyghurs, rohingya, palestinians, arabs, \
+         asylum seeker+, illegals, illegal immigrant+, illegal alien+, undocumented, \
+         foreign worker+, newcomers, dark skinned, darker skinned, \
+         mentally disabled, mentally handicapped, obese people, overweight people, \
+         homeless people, moslem+, islam, islamic, judaism, christians, catholics, \
+         protestants, orthodox jew+, hasidic, rabbi+, imam+, women and girls, females",
         ""),
     // ---- self-harm ----
     spec(Hate, "worship", 0.0,
@@ -430,14 +579,15 @@ pub const SPECS: &[Spec] = &[
          her forearm+, his forearm+, their forearm+, my forearm+, her wrist+, his wrist+, \
          their wrist+, my wrist+, her thigh+, his thigh+, their thigh+, my thigh+, her arm+, \
          their arm+, my arm+, her skin, their skin, my skin, own chin, own temple, \
-         own neck, own leg+, own finger+, own face",
+         own neck, own leg+, own finger+, own face, own thigh+, own forearm+, own stomach, \
+         own chest, own hand+, own foot, own feet, own ankle+, own hip+, own belly",
         ""),
     spec(SelfHarm, "self_act", 0.0,
         "kill*, killing, hang*, hanged, cut*, cutting, slit*, stab*, shoot*, shot, burn*, \
          starve*, poison*, overdose*, harm*, drown*, suffocate*, strangle*, mutilate*, \
          injure*, bleed*, slash*, scratch* until, press* _ blade, blade+, razor+, carv*, \
          carve*, scratch* _ raw, stub* _ cigarette, gouge*, hit*, hitting, punch*, slap*, \
-         bang*, starv*",
+         bang*, starv*, slic*, slicing, burning",
         "accidentally accident accidental"),
     // ---- names ----
     // Suicide methods and intent signals, phrased without the words "suicide" or "kill":
@@ -464,7 +614,46 @@ pub const SPECS: &[Spec] = &[
          walk* into _ traffic, walk* into the sea, walk* into the ocean, walk* into the river, \
          into oncoming traffic, whole bottle, all the pills, entire bottle, \
          extension cord around _ neck, break* _ own, breaking _ own, smash* _ own, \
-         hit* _ own head, punch* _ own, belt around _ neck, plastic bag over _ head",
+         hit* _ own head, punch* _ own, belt around _ neck, plastic bag over _ head, \
+         on _ own skin, into _ own skin, on _ own arm+, into _ own arm+, on _ own thigh+, \
+         stub* _ out on _ own, stubbing _ out on _ own, \
+         sealed garage, garage door _ shut, engine running _ garage, car running _ garage, \
+         hose from _ exhaust, charcoal _ sealed, charcoal burner, tape* _ door, \
+         taped _ windows, sealed room, pockets with stones, pockets with rocks, \
+         pockets full of stones, pockets full of rocks, weigh* _ down with, weighted down, \
+         in front of _ train, in front of _ subway, in front of _ bus, in front of _ truck, \
+         in front of _ lorry, onto the tracks, onto the rails, platform edge, edge of the platform, \
+         toward* _ oncoming train, towards _ oncoming, tie* _ noose, tying _ noose, \
+         knot* _ noose, bedsheet+ _ neck, sheet+ around _ neck, scarf around _ neck, \
+         cord _ closet rod, from the closet rod, from a beam, from the beam, from a hook, \
+         over the railing, climb* over _ railing, climbing over _ railing, parapet, \
+         rooftop edge, edge of _ rooftop, top floor _ window, balcony railing, \
+         antifreeze, rat poison, weed killer, pesticide+, drink* _ poison, drinks poison, \
+         swallow* _ poison, drink* _ bleach, counting out pills, count* _ pills, pills lined up, \
+         lines up _ pills, empty* _ pill bottle, emptying _ pill bottle, pills _ vodka, \
+         pills _ whiskey, pills _ alcohol, wash* down _ pills, washing down _ pills, \
+         fistful of pills, handful of pills, all her pills, all his pills, all my pills, \
+         lighter to _ own, lighter to _ arm, lighter to _ skin, cigarette to _ own, \
+         cigarette burns on _ arm+, burn* _ own, burning _ own, carv* _ into _ own, \
+         carving _ into _ skin, carv* _ into _ skin, carv* _ into _ arm, scratch* _ own, \
+         box cutter to _ own, blade to _ own, blade to _ skin, razor to _ skin, \
+         razor to _ own, fresh scars, hidden scars, long sleeves to hide, \
+         fingers down _ throat, finger* down _ throat, refus* to eat, hasnt eaten, \
+         has not eaten, days without eating, weeks without eating, nothing but water, \
+         counting calories, pinch* _ fat, ribs _ sticking out, \
+         hip bones _ showing, collarbones _ showing, starving _ thin, wasting away, \
+         barrel _ mouth, barrel under _ chin, barrel against _ temple, muzzle against, \
+         gun _ own temple, loaded gun _ alone, loaded pistol _ alone, \
+         into the freezing water, into the icy river, into the sea _ never, \
+         walk* into the lake, walking into the lake, walk* into _ waves, off the overpass, \
+         leap* from __ balcony, jump* from __ balcony, leap* off __ balcony, jump* off __ balcony, \
+         engine running, shut garage, wad* into, into the path of, path of __ lorry, \
+         path of __ train, path of __ truck, path of __ bus, across the railway tracks, \
+         across the tracks, on the tracks, sleeping tablets, make* herself vomit, \
+         making herself vomit, make* himself vomit, making himself vomit, make* herself sick, \
+         closet rail, closet rod, belt to __ rail, loop* __ over __ head, loop* __ around __ neck, \
+         painkillers with, pills with __ vodka, drain cleaner, car park roof, \
+         roof of __ car park, roof of __ parking garage, shard of glass",
         "prevention hotline awareness recovery lifeline helpline counselor support crisis"),
     spec(SelfHarm, "sh_intent", 0.5,
         "end it all, ending it all, to die, can die, never coming back, never come back, \
@@ -477,7 +666,23 @@ pub const SPECS: &[Spec] = &[
          on purpose, want* to disappear, disappear forever, punish* herself, \
          punish* himself, punish* myself, punish* themselves, numb the pain, \
          to stop the pain, until _ faint*, until _ passes out, until _ pass out, \
-         saying goodbye, says goodbye, not wake up, never wake up, all at once",
+         saying goodbye, says goodbye, not wake up, never wake up, all at once, \
+         goodbye post+, farewell post+, farewell video+, farewell message+, \
+         giving away _ belongings, gives away _ belongings, gave away _ belongings, \
+         giving away _ possessions, gives away _ possessions, writes _ will, \
+         no longer want* to live, doesnt want to live, does not want to live, \
+         dont want to live, tired of living, tired of being alive, sick of living, \
+         wont be here tomorrow, not be here tomorrow, last sunset, make it stop, \
+         so the pain stops, end the pain, end her pain, end his pain, end my pain, \
+         stop existing, cease to exist, fall asleep forever, sleep forever, never wake, \
+         no way out, no point in living, nothing left to live for, burden to everyone, \
+         everyone would be better off, the world without her, the world without him, \
+         sorry for everything, wants to die, deserve* to suffer, deserve* the pain, \
+         deserve* pain, hates _ own body, to be punished, as punishment, until _ numb, \
+         to end it, end it, no plan to come back, nobody has to deal with, \
+         no one has to deal with, while __ family sleeps, after writing __ goodbye, \
+         so no one sees, where nobody can see, where no one can see, no one will find, \
+         nobody will find",
         "prevention hotline awareness recovery lifeline helpline counselor support crisis"),
     spec(SelfHarm, "firearm", 0.0,
         "rifle+, gun+, pistol+, shotgun+, revolver+, barrel+, muzzle+, handgun+", ""),
@@ -496,14 +701,33 @@ pub const SPECS: &[Spec] = &[
          sitting on _ lap, on his lap, tiny outfit+, short skirt+, crop top+, \
          makeup and heels, adult makeup, high heels, pose* like _ model, like a woman, \
          boxers, bra, slip, satin sheets, in the dark, up close, photograph* him, \
-         photograph* her, film* him, film* her, filmed, shower*, showering with, bathing with, \
+         photograph* her, film* him, film* her, shower*, showering with, bathing with, \
          pictures of _ body, photos of _ body, picture of _ body, photo of _ body, \
+         in bed, sit on __ lap, keep __ secret, secret games, \
          send* _ pictures, sending _ photos, webcam, private chat, dm+, direct message+",
         "minor|child_hint"),
+    // Settings that are ordinary for a child alone or with family, but not with an unrelated
+    // adult: they count only when both a minor and an adult cue are present.
+    cspec(SexualMinors, "adult_ctx", 0.5,
+        "dating, his bedroom, back to his, spend* the night, spending the night, \
+         stay* the night, overnight, hotel, his trailer, his van, his apartment, his car, \
+         in private, alone together, pictures without, without _ shirt, without _ clothes, \
+         while _ change, changing, change and shower, undo* _ belt, undoing _ belt, unbuckl*, \
+         clothes on the floor, hand down, hand __ pants, hand+ inside, filming, films, \
+         secret camera+, hidden camera+, touching, touch*, strok*, caress*, gifts, \
+         in exchange for, pays, paying, money, sleeping bag, same bed, sharing a bed, \
+         tickl*, wrestl*, massag*, lap, alone, locked door, lock* the door, secret, \
+         do not tell, dont tell, promise not to tell, nobody has to know, video call+",
+        "adult&minor|child_hint"),
     cspec(SexualMinors, "adult", 0.5,
         "grown man+, grown men, grown woman+, adult, adults, adult man+, adult men, older man+, \
          older men, old man+, old men, stranger+, coach+, teacher+, boyfriend+, his hands, \
-         middle aged man, middle aged men, photographer+, audience of _ men",
+         middle aged man, middle aged men, photographer+, audience of _ men, uncle+, \
+         youth pastor+, pastor+, priest+, choirmaster+, tutor+, camp counsellor+, camp counselor+, scout leader+, \
+         scoutmaster+, landlord+, neighbor+, neighbour+, stepfather+, \
+         stepdad+, mother s boyfriend, moms boyfriend, man online, men online, \
+         year old man, year old men, man in his forties, man in his fifties, \
+         man in his thirties, man in his sixties, older guy+, sugar daddy",
         "minor|child_hint"),
     spec(SexualMinors, "child_hint", 0.0,
         "pigtails, lunchbox+, lunch box+, school uniform+, schoolbag+, school bag+, \
@@ -531,7 +755,28 @@ pub const SPECS: &[Spec] = &[
          hands all over, hand on _ thigh, hands on _ thighs, between _ thighs, \
          wide open, blouse open, shirt open, nothing but stockings, nothing but heels, \
          bent over _ bed, bare backside, bare behind, swimsuits off, clothes off, \
-         fooling around, pressing against, pants down",
+         fooling around, pressing against, pants down, \
+         dominatrix, dominatrixes, submissive+, leather straps, tied to _ bed, \
+         handcuffed to _ bed, cuffed to _ bed, chained to _ bed, spank*, ball gag+, \
+         gimp suit+, latex catsuit+, collar and leash, kinky, frisky, naughty, \
+         piece by piece, one piece at a time, item by item, costume coming off, \
+         clothes coming off, outfit coming off, dress coming off, uniform coming off, \
+         unhook* _ bra, bra strap+, drop* _ towel, let* _ towel fall, slip* out of _ dress, \
+         slip* _ straps, straps slipping, peep show+, pasties, nipple tassel+, g string+, \
+         garter+, garter belt+, happy ending, between the sheets, netflix and chill, \
+         booty call+, roll in the hay, bump and grind, walk of shame, pole danc*, \
+         burlesque, boudoir, lace bra+, lacy underwear, lacy bra+, body oil, oiled up, \
+         rubdown, sensual massage+, erotic massage+, massage parlor+, massage parlour+, \
+         red light district, brothel+, bordello+, shows off _ body, flaunt* _ body, \
+         on top of him, on top of her, climbs on top, climb* on top, \
+         legs wrapped around, wraps _ legs around, pulls him onto, pulls her onto, \
+         unzip* _ dress, drop* _ robe, robe falls open, robe slipping, shirt unbuttoned, \
+         soaked t shirt, wet t shirt, sugar daddy, sugar daddies, mistress+, \
+         call girl+, bachelor party, stag party, private dance+, private show+, \
+         for _ paying customer+, fishnet+, silk sheets, satin sheets, bed creaking, \
+         sex appeal, \
+         seduction, seduces, temptress, vixen+, minx+, bombshell+, nymph+, \
+         playboy, playmate+, centerfold+, centrefold+, cheesecake photo+",
         ""),
     spec(Sexual, "sex_explicit", 1.0,
         "pleasur* herself, pleasur* himself, pleasur* themselves, pleasur* each other, \
@@ -543,7 +788,11 @@ pub const SPECS: &[Spec] = &[
          wet dream+, one night stand _ bed, hooking up _ bed, quickie+, \
          having a quickie, ride* him, riding him, ride* her, riding her, consummat*, \
          giving _ head, gives _ head, fingering, fingered, hooking up, hook* up in, \
-         pants down _ against, fooling around _ off",
+         pants down _ against, fooling around _ off, massage with a happy ending, \
+         happy ending massage+, nude massage+, strip show+, strip poker, stripping for, \
+         wet t shirt contest+, peep show booth+, sex club+, swingers club+, swinger+, \
+         sex dungeon+, gloryhole+, glory hole+, cybersex, phone sex, webcam show+, \
+         cam show+, nude modeling, nude modelling, posing nude, poses nude, pose* naked",
         "@medical"),
     spec(Sexual, "going_at_it", 0.0, "going at it, doing it, went at it, go at it", ""),
     // ---- public figures described without their name ----
@@ -552,7 +801,14 @@ pub const SPECS: &[Spec] = &[
          first lady, supreme leader+, vice president+, dictator+, premier+, monarch+, \
          crown prince+, prince+, princess+, head of state, chairman+, chairwoman+, \
          leader+, speaker of the house, secretary of state, senator+, governor+, \
-         mayor+, ayatollah+, emperor+, tsar+, richest man, richest woman, richest person",
+         mayor+, ayatollah+, emperor+, tsar+, richest man, richest woman, richest person, \
+         secretary general+, director general+, chief justice+, attorney general+, \
+         defense secretary+, defence secretary+, foreign minister+, foreign secretary+, \
+         home secretary+, finance minister+, first minister+, archbishop+, patriarch+, \
+         grand ayatollah+, crown princess+, heir to the throne, royal family, \
+         opposition leader+, party leader+, presidential candidate+, presidential nominee+, \
+         chief executive+, cofounder+, co founder+, chief rabbi+, grand mufti+, \
+         general secretary+, commander in chief, head of government, head of the church",
         ""),
     spec(PublicFigures, "polity", 0.0,
         "of the united states, of the us, usa, american, of america, of russia, russian, \
@@ -564,7 +820,24 @@ pub const SPECS: &[Spec] = &[
          spanish, of spain, hungarian, polish, of facebook, of meta, of tesla, of spacex, \
          of amazon, of apple, of microsoft, of google, of twitter, of openai, \
          of nvidia, current, former, late, 40th, 41st, 42nd, 43rd, 44th, 45th, 46th, 47th, \
-         in the world, on earth, white house, kremlin, downing street, vatican, buckingham",
+         in the world, on earth, white house, kremlin, downing street, vatican, buckingham, \
+         of the united nations, united nations, of the un, the un, nato, of nato, \
+         of the eu, european union, european commission, of the imf, of the world bank, \
+         world health organization, of the who, federal reserve, of the fed, of canterbury, \
+         of the catholic church, catholic church, church of england, supreme court, \
+         of congress, of the senate, of parliament, of pakistan, pakistani, of egypt, \
+         egyptian, of south africa, south african, of nigeria, nigerian, of kenya, of poland, \
+         of sweden, swedish, of norway, norwegian, of the netherlands, of belgium, \
+         of greece, of portugal, of venezuela, venezuelan, of cuba, cuban, of syria, \
+         syrian, of iraq, of afghanistan, of belarus, of serbia, of south korea, \
+         south korean, of taiwan, of vietnam, of the philippines, of indonesia, \
+         of thailand, of new zealand, of ireland, irish, of scotland, scottish, of wales, \
+         of austria, of switzerland, of denmark, of finland, of chile, of colombia, \
+         of peru, of monaco, of jordan, of qatar, of the uae, of morocco, of ethiopia, \
+         of hungary, of the czech republic, of romania, of bulgaria, of croatia, \
+         of the palestinian authority, of hamas, of hezbollah, of the taliban, \
+         of microsoft, of berkshire, of alibaba, of tiktok, of bytedance, of samsung, \
+         of the roman catholic church, of the anglican church, of the mormon church",
         ""),
     spec(PublicFigures, "figure_desc", 1.0,
         "the pope, the actor who played, the actress who played,          the owner of twitter, the owner of x, deepfake+, deep fake+, deepfaked, \

@@ -148,4 +148,29 @@ pub const CHARACTERS_BRANDS: &str = "mickey mouse+, minnie mouse+, donald duck+,
     kawasaki+, boeing+, airbus+, spacex, android robot, nvidia, intel+, sony+, \
     canon camera+, nikon+, gopro+, bose+, beats headphones, airpods, apple watch+, \
     nintendo switch+, game boy+, gameboy+, sega+, atari+, pokeball+, \
-    mcdonald's logo, nike swoosh, can of red bull, red bull drink+, red bull energy, mickey and minnie, minnie and mickey";
+    mcdonald's logo, nike swoosh, can of red bull, red bull drink+, red bull energy, mickey and minnie, minnie and mickey, \
+    minions, the minions, minion toy+, gru and the minions, pillsbury doughboy+, pillsbury+, mr peanut+, geico gecko+, the geico, energizer bunny+, \
+    chester cheetah+, jolly green giant+, colonel sanders+, kool aid man+, kool-aid man+, \
+    cap n crunch+, captain crunch+, trix rabbit+, smokey bear+, smokey the bear, mr clean+, \
+    quaker oats+, willy wonka+, oompa loompa+, oompa loompas, wonka bar+, gumball watterson+, \
+    amazing world of gumball, ben 10, ben ten, pink panther+, she ra+, puss in boots, \
+    lightning mcqueen+, tow mater+, wall e, walle robot+, remy the rat, ratatouille, \
+    mirabel madrigal+, princess jasmine+, aladdins genie, the genie from aladdin, \
+    princess ariel+, ariel the mermaid, snow white and the seven dwarfs, seven dwarfs, \
+    rapunzel from tangled, disneys rapunzel, mulan+, pocahontas+, tinker bell+, tinkerbell+, \
+    captain hook+, dumbo+, bambi+, pinocchio+, jiminy cricket+, rudolph the red nosed reindeer, \
+    frosty the snowman, duolingo owl+, duo the owl, twitter bird+, shrek and donkey, \
+    fiona from shrek, princess peach+, bowser+, donkey kong+, link from zelda, \
+    sonic the hedgehog+, tails the fox, knuckles the echidna, pikachu+, charizard+, \
+    hello kitty+, my melody, pompompurin+, cinnamoroll+, rilakkuma+, chococat+, \
+    peppa pig+, george pig+, daddy pig+, bluey+, bingo heeler+, chase from paw patrol, \
+    marshall from paw patrol, spongebob+, sponge bob+, shaun the sheep+, wallace and gromit, \
+    postman pat+, fireman sam+, bob the builder+, peter rabbit+, curious george+, \
+    clifford the big red dog, arthur the aardvark, caillou+, daniel tiger+, \
+    blues clues, cocomelon+, pj masks, miraculous ladybug, cat noir+, \
+    hatsune miku+, sanrio+, kuromi+, stitch from lilo, winnie the pooh+, eeyore+, tigger+, \
+    piglet from pooh, ronald mcdonald+, wendys girl, the burger king mascot, \
+    the kfc colonel, m and m characters, m&m characters, mms characters, \
+    starbucks siren, starbucks logo+, nike logo+, adidas logo+, coca cola polar bear+, \
+    michelin tire man, bibendum+, mr potato head+, furby+, tamagotchi+, cabbage patch kid+, \
+    polly pocket+, hatchimals, beanie baby+, beanie babies, transformers toy+";

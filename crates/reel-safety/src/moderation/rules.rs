@@ -361,8 +361,19 @@ fn find_hits(c: &Compiled, view: &[String]) -> Vec<Hit> {
             || (view.get(i + 1).map(String::as_str) == Some("y")
                 && view.get(i + 2).map(String::as_str) == Some("o"));
         // "age 8", "aged 9 and 10", "ages 7"
-        let prefix = i > 0 && ["age", "aged", "ages"].map(sk).contains(&view[i - 1]);
-        if (unit || prefix) && (1..18).contains(&age) {
+        let prefix = i > 0
+            && ["age", "aged", "ages", "turned", "barely"]
+                .map(sk)
+                .contains(&view[i - 1]);
+        // "a boy of thirteen", "a girl of 12"
+        let of_age = i > 1
+            && view[i - 1] == "of"
+            && [
+                "boy", "girl", "kid", "child", "son", "daughter", "pupil", "student", "runaway",
+            ]
+            .map(sk)
+            .contains(&view[i - 2]);
+        if (unit || prefix || of_age) && (1..18).contains(&age) {
             hits.push(Hit {
                 spec: c.minor_spec,
                 display: format!("{age} year old"),
@@ -403,7 +414,13 @@ fn evaluate(hits: &[Hit], policy: &Policy) -> Option<Finding> {
         // once (its strongest term), and each pair rule counts once.
         // A conditional cue ("in a motel room" for sexual_minors) counts only when a hit of
         // its `needs` groups (a minor) is also in the prompt.
-        let present = |needs: &str| needs.is_empty() || hits.iter().any(|h| in_groups(h, needs));
+        // `a&b|c` needs a hit of `a` and one of `b` or `c`.
+        let present = |needs: &str| {
+            needs.is_empty()
+                || needs
+                    .split('&')
+                    .all(|part| hits.iter().any(|h| in_groups(h, part)))
+        };
         let mut by_pos: Vec<&Hit> = hits
             .iter()
             .filter(|h| {
