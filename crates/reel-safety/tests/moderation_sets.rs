@@ -500,3 +500,57 @@ fn fifth_held_out_sets() {
     assert!(block >= 98.0, "held-out-5 blocked only {block:.1}%");
     assert!(fp <= 2.0, "held-out-5 false positives {fp:.1}%");
 }
+
+#[test]
+fn sixth_held_out_sets() {
+    // Written after the held-out-5 round of fixes was frozen and committed before its first
+    // run; never trained or tuned on. Its numbers are printed, and the first run is recorded in
+    // the README whatever it was.
+    let files = [
+        "harmful_holdout6_base.tsv",
+        "harmful_holdout6_obfuscated.tsv",
+    ];
+    let (hs, bs) = run(
+        "held-out-6 (rules OR classifier)",
+        &files,
+        &["benign_holdout6.txt"],
+    );
+    assert!(hs.total >= 450 && bs.total >= 150);
+    let policy = Policy::default();
+    let rules_h = files
+        .iter()
+        .flat_map(|f| harmful(f))
+        .filter(|(_, p)| check_rules(p, &policy).is_blocked())
+        .count();
+    let rules_b = benign("benign_holdout6.txt")
+        .iter()
+        .filter(|p| check_rules(p, &policy).is_blocked())
+        .count();
+    println!(
+        "held-out-6 (rules alone): blocked {rules_h}/{} = {:.1}%, false positives {rules_b}/{} = {:.1}%",
+        hs.total,
+        pct(rules_h, hs.total),
+        bs.total,
+        pct(rules_b, bs.total)
+    );
+    // Per category, base prompts: rules alone and rules OR classifier.
+    for cat in Category::ALL {
+        let base: Vec<_> = harmful(files[0])
+            .into_iter()
+            .filter(|(c, _)| *c == cat)
+            .collect();
+        let rules = base
+            .iter()
+            .filter(|(_, p)| check_rules(p, &policy).is_blocked())
+            .count();
+        let both = base
+            .iter()
+            .filter(|(_, p)| check(p, &policy).is_blocked())
+            .count();
+        println!(
+            "held-out-6 base {}: rules {rules}/{n}, rules OR classifier {both}/{n}",
+            cat.as_str(),
+            n = base.len()
+        );
+    }
+}

@@ -173,4 +173,13 @@ pub const CHARACTERS_BRANDS: &str = "mickey mouse+, minnie mouse+, donald duck+,
     the kfc colonel, m and m characters, m&m characters, mms characters, \
     starbucks siren, starbucks logo+, nike logo+, adidas logo+, coca cola polar bear+, \
     michelin tire man, bibendum+, mr potato head+, furby+, tamagotchi+, cabbage patch kid+, \
-    polly pocket+, hatchimals, beanie baby+, beanie babies, transformers toy+";
+    polly pocket+, hatchimals, beanie baby+, beanie babies, transformers toy+, \
+    mushroom kingdom, lives in a pineapple, bikini bottom, lightning scar, \
+    gotham, wakanda, the dark knight, web slinger+, web slinging, lightsaber+, light saber+, \
+    jedi+, sith lord+, galaxy far far away, middle earth, mordor, the shire, hobbit+, \
+    pokemon+, pokémon, mouse with red shorts, neverland, hundred acre wood, hogwarts, quidditch, muggle+, death star, \
+    stormtrooper+, storm trooper+, wookiee+, wookie+, tatooine, krusty krab, \
+    springfield simpsons, the simpsons, pixar lamp, arendelle, agrabah, pride rock, \
+    hakuna matata, infinity gauntlet, vibranium, kryptonite, batmobile+, batcave, \
+    bat signal, spider sense, triforce, hyrule, green pipe+ _ mario, power pellet+, \
+    creeper from minecraft, minecraft+, fortnite, among us crewmate+";
