@@ -5,7 +5,7 @@ use crate::image_cond::{self, FrameCondition};
 use crate::timeline::Timeline;
 use anyhow::{bail, Result};
 use candle_core::Tensor;
-use reel_models::bundle::{Bundle, Conditioning, SamplingDefaults};
+use reel_models::bundle::{Bundle, Conditioning, Prediction, SamplingDefaults};
 use reel_models::dit::Dit;
 use reel_models::vae::Vae;
 use reel_models::wan::WanModel;
@@ -32,6 +32,10 @@ pub trait VideoModel: Send + Sync {
     fn transformer_at(&self, t: f64) -> &Dit;
     fn guidance_batching(&self) -> GuidanceBatching;
     fn defaults(&self) -> SamplingDefaults;
+    /// What the transformer outputs (the loop converts it to a velocity).
+    fn prediction(&self) -> Prediction {
+        Prediction::Velocity
+    }
     /// Refuses models whose inputs the loop cannot provide (explains what is missing).
     fn check_samplable(&self) -> Result<()> {
         Ok(())
@@ -102,6 +106,9 @@ impl VideoModel for Bundle {
     }
     fn defaults(&self) -> SamplingDefaults {
         self.config.defaults.clone()
+    }
+    fn prediction(&self) -> Prediction {
+        self.config.prediction.clone()
     }
 }
 

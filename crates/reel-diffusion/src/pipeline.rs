@@ -330,7 +330,7 @@ pub fn generate_window(
             Some(fc) => (Tensor::cat(&[&x, &fc.channels], 1)?, fc.image.as_ref()),
             None => (x.clone(), None),
         };
-        let velocity = if settings.guidance == 1.0 {
+        let out = if settings.guidance == 1.0 {
             dit.forward(&xin, &timestep, &cond, image)?
         } else if model.guidance_batching() == GuidanceBatching::Joint {
             let xx = Tensor::cat(&[&xin, &xin], 0)?;
@@ -347,6 +347,8 @@ pub fn generate_window(
             let u = dit.forward(&xin, &timestep, &uncond, image)?;
             guide(&c, &u, settings.guidance)?
         };
+        // Guidance is linear, so guiding a clean-latent prediction equals guiding its velocity.
+        let velocity = model.prediction().velocity(&out, &x, sigma as f64)?;
         x = scheduler.step(&velocity, &x)?;
         if opts.record_trace {
             trace.push(x.clone());

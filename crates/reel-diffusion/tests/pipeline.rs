@@ -124,3 +124,36 @@ fn guidance_scale_one_is_the_conditional_output() {
     let g0 = guide(&c, &u, 0.0).unwrap();
     assert_eq!(g0.to_vec2::<f32>().unwrap(), u.to_vec2::<f32>().unwrap());
 }
+
+#[test]
+fn one_euler_step_from_pure_noise_lands_on_the_models_prediction() {
+    // From σ = 1 to 0 in one step, x − v: the clean-latent prediction itself for a `sample`
+    // model, noise minus the output for a velocity model.
+    let (_d, mut b) = tiny_bundle();
+    let dev = Device::Cpu;
+    let tl = Timeline::text_to_video("a red ball moves right", 1, 8.0, 16, 16);
+    let z = Tensor::randn(0f32, 1.0, (1, 8, 1, 2, 2), &dev).unwrap();
+    let one_step = reel_diffusion::SamplerSettings {
+        steps: 1,
+        guidance: 1.0,
+        shift: 1.0,
+        solver: reel_diffusion::SolverKind::Euler,
+        seed: 0,
+    };
+    let ctx = reel_diffusion::VideoModel::encode_prompts(&b, &["a red ball moves right"]).unwrap();
+    let out = b
+        .dit
+        .forward(&z, &Tensor::new(&[1000f32], &dev).unwrap(), &ctx, None)
+        .unwrap();
+    let run = |b: &reel_models::bundle::Bundle| {
+        let opts = GenerateOptions {
+            init_latents: Some(z.clone()),
+            ..Default::default()
+        };
+        generate(b, &tl, &one_step, opts).unwrap().latents
+    };
+    let diff = |a: &Tensor, b: &Tensor| reel_models::ops::max_abs_diff(a, b).unwrap();
+    assert!(diff(&run(&b), &(&z - &out).unwrap()) < 1e-5);
+    b.config.prediction = reel_models::bundle::Prediction::Sample;
+    assert!(diff(&run(&b), &out) < 1e-5);
+}

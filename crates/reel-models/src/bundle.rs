@@ -6,7 +6,7 @@ use crate::init::seeded_var_builder;
 use crate::text::{TextEncoder, TinyTextConfig, TinyTextEncoder, WordTokenizer};
 use crate::vae::{Vae, VaeConfig};
 use anyhow::{bail, Context, Result};
-use candle_core::{DType, Device};
+use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -25,6 +25,96 @@ pub enum Conditioning {
     TimestepZero,
     /// Known latents are re-noised to the current level and written back every step.
     Renoise,
+}
+
+/// What the transformer's output is. The sampling loop always steps on the velocity.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Prediction {
+    /// The flow velocity `noise − x0` (Wan and the other published flow-matching weights).
+    #[default]
+    Velocity,
+    /// The clean latent `x0`. A small transformer whose token is narrower than its patch
+    /// (`dim` < patch volume × channels) cannot pass the noise through, so it cannot predict a
+    /// velocity, but it can predict the clean latent (Li & He 2025, "Back to Basics: Let
+    /// Denoising Generative Models Denoise"); the velocity is then `(x_t − x0) / σ`.
+    Sample,
+    /// The clean latent as `c_skip·x_t + c_out·output` (Karras et al. 2022's preconditioning,
+    /// for `x_t = (1−σ)·x0 + σ·noise`), with `data_std` the spread of each latent channel.
+    /// `c_skip` is the best linear denoiser's gain, so what the transformer cannot represent
+    /// keeps the least-error linear estimate instead of its mean: at large σ this is the clean-latent
+    /// prediction, near σ = 0 it passes `x_t` through.
+    Denoiser { data_std: Vec<f64> },
+}
+
+impl Prediction {
+    /// The clean-latent estimate from the transformer output `out` for `x_t` at noise level
+    /// `sigma` (a scalar, or a tensor broadcastable to `out` such as `[B, 1, T, 1, 1]`);
+    /// not defined for `Velocity` at σ = 0.
+    pub fn clean_estimate(
+        &self,
+        out: &Tensor,
+        x_t: &Tensor,
+        sigma: &Tensor,
+    ) -> candle_core::Result<Tensor> {
+        match self {
+            Prediction::Velocity => x_t - out.broadcast_mul(sigma)?,
+            Prediction::Sample => Ok(out.clone()),
+            Prediction::Denoiser { data_std } => {
+                let (c_skip, c_out) = denoiser_gains(data_std, sigma, out.dims().len())?;
+                x_t.broadcast_mul(&c_skip)? + out.broadcast_mul(&c_out)?
+            }
+        }
+    }
+
+    /// The velocity at noise level `sigma` of the transformer output `out` for the sample `x_t`.
+    pub fn velocity(&self, out: &Tensor, x_t: &Tensor, sigma: f64) -> candle_core::Result<Tensor> {
+        if *self == Prediction::Velocity {
+            return Ok(out.clone());
+        }
+        // The sampler never evaluates at σ = 0; the floor only keeps a degenerate schedule finite.
+        let sigma = sigma.max(1e-4);
+        let s = Tensor::new(&[sigma as f32], out.device())?;
+        let x0 = self.clean_estimate(out, x_t, &s)?;
+        (x_t - x0)? / sigma
+    }
+
+    /// Checks a prediction against the latent channels it will be applied to.
+    pub fn validate(&self, channels: usize) -> Result<()> {
+        if let Prediction::Denoiser { data_std } = self {
+            if data_std.len() != channels {
+                bail!(
+                    "prediction.denoiser.data_std has {} values for {channels} latent channels",
+                    data_std.len()
+                );
+            }
+            if data_std.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+                bail!("prediction.denoiser.data_std must be positive numbers");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `c_skip` and `c_out` per channel (dim 1 of a `rank`-dimensional latent) for noise `sigma`.
+fn denoiser_gains(
+    data_std: &[f64],
+    sigma: &Tensor,
+    rank: usize,
+) -> candle_core::Result<(Tensor, Tensor)> {
+    let mut shape = vec![1usize; rank];
+    shape[1] = data_std.len();
+    let var: Vec<f32> = data_std.iter().map(|s| (s * s) as f32).collect();
+    let d2 = Tensor::from_vec(var, shape, sigma.device())?;
+    let keep = sigma.affine(-1.0, 1.0)?; // 1 − σ
+                                         // a = (1−σ)²·s² + σ², the variance of x_t
+    let a = keep
+        .sqr()?
+        .broadcast_mul(&d2)?
+        .broadcast_add(&sigma.sqr()?)?;
+    let c_skip = keep.broadcast_mul(&d2)?.div(&a)?;
+    let c_out = sigma.broadcast_mul(&d2.sqrt()?)?.div(&a.sqrt()?)?;
+    Ok((c_skip, c_out))
 }
 
 /// What a model generates when the user does not say.
@@ -54,10 +144,17 @@ pub struct BundleConfig {
     pub vae: VaeConfig,
     pub text: TinyTextConfig,
     pub conditioning: Conditioning,
+    /// What the transformer predicts; bundles written before this field predict the velocity.
+    #[serde(default, skip_serializing_if = "is_velocity")]
+    pub prediction: Prediction,
     pub defaults: SamplingDefaults,
     /// Free-form notes on how the weights were made (training config, steps, seed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<serde_json::Value>,
+}
+
+fn is_velocity(p: &Prediction) -> bool {
+    *p == Prediction::Velocity
 }
 
 impl BundleConfig {
@@ -90,6 +187,9 @@ impl BundleConfig {
                 self.vae.z_dim
             );
         }
+        self.prediction
+            .validate(self.vae.z_dim)
+            .context("prediction")?;
         if self.dit.text_dim != self.text.dim {
             bail!(
                 "transformer text_dim {} does not match the text encoder width {}",
@@ -147,6 +247,7 @@ impl BundleConfig {
             vae,
             text,
             conditioning: Conditioning::TimestepZero,
+            prediction: Prediction::Velocity,
             defaults: SamplingDefaults {
                 width: 64,
                 height: 64,
@@ -320,6 +421,96 @@ mod tests {
             format!("{:#}", Bundle::load(&path, &Device::Cpu).err().unwrap())
                 .contains("config.json")
         );
+        Ok(())
+    }
+
+    #[test]
+    fn clean_latent_predictions_become_velocities_that_land_on_their_estimate() -> Result<()> {
+        let dev = Device::Cpu;
+        let x_t = Tensor::new(&[0.5f32, -1.0, 2.0, 0.25], &dev)?.reshape((1, 2, 1, 1, 2))?;
+        let out = Tensor::new(&[0.1f32, 0.3, -0.2, 0.0], &dev)?.reshape((1, 2, 1, 1, 2))?;
+        let den = Prediction::Denoiser {
+            data_std: vec![1.0, 0.5],
+        };
+        for p in [Prediction::Sample, den.clone()] {
+            for sigma in [1.0, 0.6, 0.05] {
+                // x0 = x_t − σ·v must give back the clean estimate, whatever σ.
+                let v = p.velocity(&out, &x_t, sigma)?;
+                let back = (&x_t - (v * sigma)?)?;
+                let s = Tensor::new(&[sigma as f32], &dev)?;
+                let est = p.clean_estimate(&out, &x_t, &s)?;
+                assert!(crate::ops::max_abs_diff(&back, &est)? < 1e-5);
+            }
+        }
+        // By hand: sample at σ 0.5: (0.5 − 0.1) / 0.5 = 0.8.
+        let v = Prediction::Sample.velocity(&out, &x_t, 0.5)?;
+        assert!((v.flatten_all()?.to_vec1::<f32>()?[0] - 0.8).abs() < 1e-6);
+        // Denoiser, channel 1 (s = 0.5) at σ = 0.5: a = 0.25·0.25 + 0.25 = 0.3125,
+        // c_skip = 0.5·0.25 / a = 0.4, c_out = 0.5·0.5 / √a = 0.4472; x_t 2.0, out −0.2.
+        let s = Tensor::new(&[0.5f32], &dev)?;
+        let est = den
+            .clean_estimate(&out, &x_t, &s)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
+        assert!(
+            (est[2] - (0.4 * 2.0 - 0.447_213_6 * 0.2)).abs() < 1e-5,
+            "{est:?}"
+        );
+        // At σ = 1 the denoiser is the scaled prediction; at σ = 0 it passes x_t through.
+        let one = den.clean_estimate(&out, &x_t, &Tensor::new(&[1f32], &dev)?)?;
+        let scaled = (out.narrow(1, 1, 1)? * 0.5)?;
+        assert!(crate::ops::max_abs_diff(&one.narrow(1, 1, 1)?, &scaled)? < 1e-6);
+        let zero = den.clean_estimate(&out, &x_t, &Tensor::new(&[0f32], &dev)?)?;
+        assert!(crate::ops::max_abs_diff(&zero, &x_t)? < 1e-6);
+        // Per-(clip, frame) noise levels broadcast over channels.
+        let per = Tensor::new(&[0.5f32, 1.0], &dev)?.reshape((2, 1, 1, 1, 1))?;
+        let xx = Tensor::cat(&[&x_t, &x_t], 0)?;
+        let oo = Tensor::cat(&[&out, &out], 0)?;
+        let both = den.clean_estimate(&oo, &xx, &per)?;
+        assert!(crate::ops::max_abs_diff(&both.narrow(0, 1, 1)?, &one)? < 1e-6);
+        let same = Prediction::Velocity.velocity(&out, &x_t, 0.5)?;
+        assert_eq!(crate::ops::max_abs_diff(&same, &out)?, 0.0);
+        Ok(())
+    }
+
+    #[test]
+    fn prediction_defaults_to_velocity_round_trips_and_is_checked() -> Result<()> {
+        let mut cfg = BundleConfig::preset("tiny")?;
+        let text = serde_json::to_string(&cfg)?;
+        // Bundles written before the field existed still load, as velocity models.
+        assert!(!text.contains("prediction"));
+        assert_eq!(
+            serde_json::from_str::<BundleConfig>(&text)?.prediction,
+            Prediction::Velocity
+        );
+        for p in [
+            Prediction::Sample,
+            Prediction::Denoiser {
+                data_std: vec![0.5; cfg.vae.z_dim],
+            },
+        ] {
+            cfg.prediction = p;
+            let text = serde_json::to_string(&cfg)?;
+            assert_eq!(serde_json::from_str::<BundleConfig>(&text)?, cfg);
+            cfg.validate()?;
+        }
+        cfg.prediction = Prediction::Denoiser {
+            data_std: vec![1.0; 3],
+        };
+        let err = format!("{:#}", cfg.validate().unwrap_err());
+        assert!(err.contains("data_std has 3 values"), "{err}");
+        cfg.prediction = Prediction::Denoiser {
+            data_std: vec![0.0; cfg.vae.z_dim],
+        };
+        assert!(format!("{:#}", cfg.validate().unwrap_err()).contains("positive"));
+        cfg.prediction = Prediction::Sample;
+        let text = serde_json::to_string(&cfg)?;
+        assert!(text.contains(r#""prediction":"sample""#), "{text}");
+        let bad = text.replace(r#""prediction":"sample""#, r#""prediction":"noise""#);
+        let err = serde_json::from_str::<BundleConfig>(&bad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("noise"), "{err}");
         Ok(())
     }
 }

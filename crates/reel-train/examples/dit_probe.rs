@@ -53,14 +53,17 @@ fn main() -> Result<()> {
     for sigma in [0.95f32, 0.8, 0.6, 0.4, 0.2, 0.1, 0.05] {
         let x_t = ((&x0 * (1.0 - sigma) as f64)? + (&noise * sigma as f64)?)?;
         let ts = Tensor::full(sigma * 1000.0, (b, t * per_frame), &dev)?;
-        let v = bundle
+        let pred = bundle.prediction();
+        let out = bundle
             .transformer_at(sigma as f64)
             .forward(&x_t, &ts, &ctx, None)?;
+        let v = pred.velocity(&out, &x_t, sigma as f64)?;
         // The sampler passes one timestep per clip when no token is pinned; it must mean the same.
         let per_clip = Tensor::full(sigma * 1000.0, (b,), &dev)?;
-        let v_clip = bundle
+        let out_clip = bundle
             .transformer_at(sigma as f64)
             .forward(&x_t, &per_clip, &ctx, None)?;
+        let v_clip = pred.velocity(&out_clip, &x_t, sigma as f64)?;
         let gap = reel_models::ops::max_abs_diff(&v, &v_clip)?;
         if gap > 1e-3 {
             println!("  σ {sigma}: per-clip and per-token timesteps differ by {gap}");

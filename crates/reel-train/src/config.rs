@@ -201,6 +201,23 @@ pub struct DitStage {
     /// instead of full-strength noise, and its loss weighs colour and layout first.
     #[serde(default = "d_one")]
     pub detail_scale: f64,
+    /// What the DiT learns to output (`reel_models::bundle::Prediction`): `velocity` (as Wan),
+    /// `sample` (the clean latent) or `denoiser` (the clean latent with a skip of `x_t`, gains
+    /// from each channel's spread as the DiT sees it), for a DiT narrower than its patch. The
+    /// loss is the velocity error either way; for the clean-latent kinds its 1/σ² weight is
+    /// capped at σ = 0.05.
+    #[serde(default)]
+    pub prediction: PredictionKind,
+}
+
+/// The DiT stage's choice of `Prediction`; `denoiser` takes its spreads from the latent stats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PredictionKind {
+    #[default]
+    Velocity,
+    Sample,
+    Denoiser,
 }
 
 /// The DiT stage's latent pool: encoding a clip costs several DiT steps' worth of compute, so

@@ -2,7 +2,7 @@
 //! one readable function; all randomness of a step comes from (seed, stage, step).
 
 use crate::checkpoint::{self, Meta, Stage, CHECKPOINT_FILE};
-use crate::config::{ClipSize, ReconLoss, TrainConfig};
+use crate::config::{ClipSize, PredictionKind, ReconLoss, TrainConfig};
 use crate::data::{clip_batch, cond_mask, randn, sample_sigma, step_rng};
 use crate::optim::{learning_rate, Trainable};
 use crate::pool::LatentPools;
@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::Rng;
 use reel_diffusion::frames::tensor_to_video;
 use reel_diffusion::{generate, GenerateOptions, SamplerSettings, Timeline};
-use reel_models::bundle::{Bundle, BundleConfig, BundleVars};
+use reel_models::bundle::{Bundle, BundleConfig, BundleVars, Prediction};
 use reel_models::dit::Dit;
 use reel_models::text::{TextEncoder, TinyTextEncoder, WordTokenizer};
 use reel_models::vae::{self, Vae};
@@ -115,14 +115,26 @@ impl Run {
     /// The architecture with the measured latent statistics (once known).
     fn arch_with_stats(&self) -> BundleConfig {
         let mut a = self.arch.clone();
+        let k = a.vae.detail_channels;
         if let Some((m, s)) = &self.stats {
             a.vae.latents_mean = m.clone();
             a.vae.latents_std = s.clone();
-            let k = a.vae.detail_channels;
             for std in a.vae.latents_std.iter_mut().skip(3).take(k) {
                 *std /= self.cfg.dit.detail_scale;
             }
         }
+        a.prediction = match self.cfg.dit.prediction {
+            PredictionKind::Velocity => Prediction::Velocity,
+            PredictionKind::Sample => Prediction::Sample,
+            PredictionKind::Denoiser => {
+                // Normalised latents have unit spread, detail channels `detail_scale`.
+                let mut data_std = vec![1.0; a.vae.z_dim];
+                for s in data_std.iter_mut().skip(3).take(k) {
+                    *s = self.cfg.dit.detail_scale;
+                }
+                Prediction::Denoiser { data_std }
+            }
+        };
         a
     }
 
@@ -408,9 +420,19 @@ fn dit_step(
 
     let refs: Vec<&str> = captions.iter().map(String::as_str).collect();
     let ctx = text.encode(&refs)?;
-    let v = dit.forward(&x_t, &timestep, &ctx, None)?;
-    let target = (noise - &x0)?;
-    let err = (v - target)?.sqr()?.broadcast_mul(&keep)?;
+    let out = dit.forward(&x_t, &timestep, &ctx, None)?;
+    let err = match &run.arch_with_stats().prediction {
+        Prediction::Velocity => (out - (noise - &x0)?)?.sqr()?,
+        // The velocity error of a clean-latent estimate is its error / σ; capping the weight
+        // keeps nearly clean samples from dominating (given-clean frames are masked out anyway).
+        clean => {
+            let est = clean.clean_estimate(&out, &x_t, &sig_t)?;
+            let w: Vec<f32> = sig.iter().map(|&s| 1.0 / s.max(0.05).powi(2)).collect();
+            let w = Tensor::from_vec(w, (b, 1, t, 1, 1), &run.dev)?;
+            (est - &x0)?.sqr()?.broadcast_mul(&w)?
+        }
+    };
+    let err = err.broadcast_mul(&keep)?;
     let loss = (err.sum_all()? / (kept as f64 * (c * h * w) as f64))?;
     let grads = loss.backward()?;
     let o = dc.optim.clone();

@@ -56,7 +56,17 @@ fn steps_on_a_fixed_batch_reduce_both_losses() -> Result<()> {
         "VAE reconstruction did not improve: {losses:?}"
     );
 
-    run.stats = Some(latent_stats(&run)?);
+    let losses = dit_losses_on_one_pool(&mut run, 12)?;
+    assert!(
+        losses[11] < 0.8 * losses[0],
+        "flow-matching loss did not improve: {losses:?}"
+    );
+    Ok(())
+}
+
+/// DiT losses of `steps` steps from step 0, all drawn from the step-0 latent pool.
+fn dit_losses_on_one_pool(run: &mut Run, steps: usize) -> Result<Vec<f64>> {
+    run.stats = Some(latent_stats(run)?);
     run.step = 0;
     let fvae = run.frozen_vae()?;
     let dit = Dit::new(
@@ -70,13 +80,35 @@ fn steps_on_a_fixed_batch_reduce_both_losses() -> Result<()> {
     )?;
     let pools = crate::pool::LatentPools::at_step(&run.cfg, &fvae, 0)?;
     let mut losses = Vec::new();
-    for _ in 0..12 {
-        losses.push(dit_step(&mut run, &pools, &dit, &text, 0)?);
+    for _ in 0..steps {
+        losses.push(dit_step(run, &pools, &dit, &text, 0)?);
         run.step += 1;
     }
+    Ok(losses)
+}
+
+#[test]
+fn a_clean_latent_predicting_dit_learns_and_is_exported_as_one() -> Result<()> {
+    let mut cfg = tiny();
+    cfg.dit.optim.lr = 3e-3;
+    cfg.dit.caption_dropout = 0.0;
+    cfg.dit.prediction = crate::config::PredictionKind::Denoiser;
+    let mut run = Run::new(&cfg, &Device::Cpu)?;
+    let losses = dit_losses_on_one_pool(&mut run, 12)?;
     assert!(
         losses[11] < 0.8 * losses[0],
-        "flow-matching loss did not improve: {losses:?}"
+        "clean-latent loss did not improve: {losses:?}"
+    );
+    // The bundle must say what its DiT predicts, or the sampler would read x0 as a velocity.
+    let dir = tempfile::tempdir()?;
+    train(&cfg, dir.path(), false, &quiet())?;
+    let bundle = BundleConfig::load(&dir.path().join("bundle"))?;
+    // The tiny preset has no detail channels: every channel's spread is 1.
+    assert_eq!(
+        bundle.prediction,
+        Prediction::Denoiser {
+            data_std: vec![1.0; bundle.vae.z_dim]
+        }
     );
     Ok(())
 }
