@@ -296,6 +296,7 @@ pub fn generate_window(
         None
     };
 
+    let prediction = model.prediction();
     let total = scheduler.timesteps().len() - scheduler.step_index();
     let mut trace = Vec::new();
     for done in 0..total {
@@ -348,7 +349,7 @@ pub fn generate_window(
             guide(&c, &u, settings.guidance)?
         };
         // Guidance is linear, so guiding a clean-latent prediction equals guiding its velocity.
-        let velocity = model.prediction().velocity(&out, &x, sigma as f64)?;
+        let velocity = prediction.velocity(&out, &x, sigma as f64)?;
         x = scheduler.step(&velocity, &x)?;
         if opts.record_trace {
             trace.push(x.clone());

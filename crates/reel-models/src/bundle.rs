@@ -106,8 +106,8 @@ fn denoiser_gains(
     shape[1] = data_std.len();
     let var: Vec<f32> = data_std.iter().map(|s| (s * s) as f32).collect();
     let d2 = Tensor::from_vec(var, shape, sigma.device())?;
-    let keep = sigma.affine(-1.0, 1.0)?; // 1 − σ
-                                         // a = (1−σ)²·s² + σ², the variance of x_t
+    // With keep = 1 − σ: a = keep²·s² + σ², the variance of x_t.
+    let keep = sigma.affine(-1.0, 1.0)?;
     let a = keep
         .sqr()?
         .broadcast_mul(&d2)?

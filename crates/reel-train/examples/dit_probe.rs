@@ -7,10 +7,9 @@
 use anyhow::Result;
 use candle_core::{Device, Tensor};
 use reel_diffusion::VideoModel;
-use reel_models::bundle::Bundle;
-use reel_train::config::ClipSize;
-use reel_train::data::{clip_batch, randn, step_rng};
-use std::path::PathBuf;
+use reel_train::data::randn;
+
+mod common;
 
 fn r2(est: &Tensor, x0: &Tensor) -> Result<f32> {
     let err = (est - x0)?.sqr()?.mean_all()?.to_scalar::<f32>()?;
@@ -23,21 +22,9 @@ fn r2(est: &Tensor, x0: &Tensor) -> Result<f32> {
 }
 
 fn main() -> Result<()> {
-    reel_models::runtime::tune_allocator();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let cfg = reel_train::TrainConfig::load(&PathBuf::from(&args[0]))?;
-    let bundle = Bundle::load(&PathBuf::from(&args[1]), &Device::Cpu)?;
-    let n: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(8);
-    let dev = Device::Cpu;
-    let d = bundle.defaults();
-    let size = ClipSize {
-        width: d.width,
-        height: d.height,
-        frames: d.frames,
-        weight: 1.0,
-    };
-    let mut rng = step_rng(cfg.seed, 98, 0);
-    let batch = clip_batch(&cfg, &mut rng, n, size, &dev)?;
+    let probe = common::Probe::from_args("dit_probe")?;
+    let (mut rng, batch) = probe.fresh_clips(98)?;
+    let (bundle, dev) = (&probe.bundle, Device::Cpu);
     let vae = bundle.vae();
     let x0 = vae.normalize(&vae.encode(&batch.video)?)?;
     let (b, c, t, h, w) = x0.dims5()?;
@@ -46,6 +33,7 @@ fn main() -> Result<()> {
     let refs: Vec<&str> = batch.captions.iter().map(String::as_str).collect();
     let ctx = bundle.encode_prompts(&refs)?;
     let noise = randn(&mut rng, x0.dims(), &dev)?;
+    let pred = bundle.prediction();
     println!(
         "latents {b}×{c}×{t}×{h}×{w}; R² of the one-step x0 estimate (1 = perfect, 0 = the mean)"
     );
@@ -53,7 +41,6 @@ fn main() -> Result<()> {
     for sigma in [0.95f32, 0.8, 0.6, 0.4, 0.2, 0.1, 0.05] {
         let x_t = ((&x0 * (1.0 - sigma) as f64)? + (&noise * sigma as f64)?)?;
         let ts = Tensor::full(sigma * 1000.0, (b, t * per_frame), &dev)?;
-        let pred = bundle.prediction();
         let out = bundle
             .transformer_at(sigma as f64)
             .forward(&x_t, &ts, &ctx, None)?;

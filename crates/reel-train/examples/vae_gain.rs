@@ -4,31 +4,19 @@
 //! and detail paths together without the networks.
 
 use anyhow::Result;
-use candle_core::{Device, Tensor};
-use reel_models::bundle::Bundle;
+use candle_core::Tensor;
 use reel_models::vae::{cell_colours, spread_cells};
-use reel_train::config::ClipSize;
-use reel_train::data::{clip_batch, step_rng};
-use std::path::PathBuf;
+
+mod common;
 
 fn mse(a: &Tensor, b: &Tensor) -> Result<f32> {
     Ok((a - b)?.sqr()?.mean_all()?.to_scalar::<f32>()?)
 }
 
 fn main() -> Result<()> {
-    reel_models::runtime::tune_allocator();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let cfg = reel_train::TrainConfig::load(&PathBuf::from(&args[0]))?;
-    let bundle = Bundle::load(&PathBuf::from(&args[1]), &Device::Cpu)?;
-    let n: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(8);
-    let dev = Device::Cpu;
-    let size = ClipSize {
-        width: 64,
-        height: 64,
-        frames: 17,
-        weight: 1.0,
-    };
-    let batch = clip_batch(&cfg, &mut step_rng(cfg.seed, 99, 0), n, size, &dev)?;
+    let probe = common::Probe::from_args("vae_gain")?;
+    let (_, batch) = probe.fresh_clips(99)?;
+    let bundle = &probe.bundle;
     let x = &batch.video;
     let vae = &bundle.vae;
     let (cs, ct) = (4, 4);

@@ -376,6 +376,7 @@ fn dit_step(
     pools: &LatentPools,
     dit: &Dit,
     text: &TinyTextEncoder,
+    prediction: &Prediction,
     data_step: usize,
 ) -> Result<f64> {
     let (cfg, step) = (&run.cfg, run.step);
@@ -421,7 +422,7 @@ fn dit_step(
     let refs: Vec<&str> = captions.iter().map(String::as_str).collect();
     let ctx = text.encode(&refs)?;
     let out = dit.forward(&x_t, &timestep, &ctx, None)?;
-    let err = match &run.arch_with_stats().prediction {
+    let err = match prediction {
         Prediction::Velocity => (out - (noise - &x0)?)?.sqr()?,
         // The velocity error of a clean-latent estimate is its error / σ; capping the weight
         // keeps nearly clean samples from dominating (given-clean frames are masked out anyway).
@@ -653,6 +654,7 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
             VarBuilder::from_varmap(&run.text_vars, DType::F32, &run.dev),
         )?;
         let o = run.cfg.dit.optim.clone();
+        let prediction = run.arch_with_stats().prediction;
         let t_pool = Instant::now();
         let mut pools = LatentPools::at_step(&run.cfg, &vae, run.step)?;
         log(format!(
@@ -671,7 +673,7 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
             }
             let data_step = run.step;
             pools.refresh(&run.cfg, &vae, data_step)?;
-            let loss = dit_step(&mut run, &pools, &dit, &text, data_step)?;
+            let loss = dit_step(&mut run, &pools, &dit, &text, &prediction, data_step)?;
             run.step += 1;
             done_here += 1;
             (acc, n) = (acc + loss, n + 1);

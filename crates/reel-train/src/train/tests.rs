@@ -79,9 +79,10 @@ fn dit_losses_on_one_pool(run: &mut Run, steps: usize) -> Result<Vec<f64>> {
         VarBuilder::from_varmap(&run.text_vars, DType::F32, &run.dev),
     )?;
     let pools = crate::pool::LatentPools::at_step(&run.cfg, &fvae, 0)?;
+    let prediction = run.arch_with_stats().prediction;
     let mut losses = Vec::new();
     for _ in 0..steps {
-        losses.push(dit_step(run, &pools, &dit, &text, 0)?);
+        losses.push(dit_step(run, &pools, &dit, &text, &prediction, 0)?);
         run.step += 1;
     }
     Ok(losses)
