@@ -205,9 +205,22 @@ pub struct DitStage {
     /// `sample` (the clean latent) or `denoiser` (the clean latent with a skip of `x_t`, gains
     /// from each channel's spread as the DiT sees it), for a DiT narrower than its patch. The
     /// loss is the velocity error either way; for the clean-latent kinds its 1/σ² weight is
-    /// capped at σ = 0.05.
+    /// capped at σ = `loss_sigma_floor`.
     #[serde(default)]
     pub prediction: PredictionKind,
+    /// The σ below which a clean-latent loss stops growing as 1/σ². Small values spend the
+    /// gradient on the last, nearly clean steps; larger ones on layout, colour and motion,
+    /// which are decided at large σ.
+    #[serde(default = "d_sigma_floor")]
+    pub loss_sigma_floor: f64,
+    /// Extra loss weight of latent cells whose colour differs from their frame's mean (the
+    /// objects), as `vae.object_weight` does for pixels; needs the VAE's `colour_skip`. 0 = off.
+    #[serde(default)]
+    pub object_weight: f64,
+}
+
+fn d_sigma_floor() -> f64 {
+    0.05
 }
 
 /// The DiT stage's choice of `Prediction`; `denoiser` takes its spreads from the latent stats.
@@ -430,6 +443,18 @@ impl TrainConfig {
                 bail!("dit.timesteps.shift must be positive")
             }
             _ => {}
+        }
+        if !(self.dit.loss_sigma_floor.is_finite()
+            && self.dit.loss_sigma_floor > 0.0
+            && self.dit.loss_sigma_floor <= 1.0)
+        {
+            bail!("dit.loss_sigma_floor must be in (0, 1]");
+        }
+        if !(self.dit.object_weight.is_finite() && self.dit.object_weight >= 0.0) {
+            bail!("dit.object_weight must be a non-negative number");
+        }
+        if self.dit.object_weight > 0.0 && !arch.vae.colour_skip {
+            bail!("dit.object_weight needs the VAE's colour_skip (its first latent channels are the cells' colours)");
         }
         if !(self.dit.detail_scale.is_finite() && self.dit.detail_scale > 0.0) {
             bail!("dit.detail_scale must be a positive number");

@@ -220,13 +220,7 @@ fn vae_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, f64)> {
     // Objects cover a few percent of the pixels; weighting pixels by how far they are from
     // their frame's mean colour keeps them from being ignored in favour of the background.
     let recon = if cfg.vae.object_weight > 0.0 {
-        let mean = video.mean_keepdim(4)?.mean_keepdim(3)?;
-        let dev = video
-            .broadcast_sub(&mean)?
-            .abs()?
-            .mean_keepdim(1)?
-            .clamp(0f32, 1f32)?;
-        let w = ((dev * cfg.vae.object_weight)? + 1.0)?;
+        let w = object_weights(&video, cfg.vae.object_weight)?;
         let total = 3.0 * w.sum_all()?.to_scalar::<f32>()? as f64;
         (err.broadcast_mul(&w)?.sum_all()? / total)?
     } else {
@@ -371,6 +365,21 @@ fn latent_stats(run: &Run) -> Result<(Vec<f64>, Vec<f64>)> {
 
 /// One DiT step: flow matching on latents of the frozen VAE, with caption dropout and random
 /// clean conditioning frames (timestep 0 on their tokens, excluded from the loss).
+/// Per-cell loss weights `1 + weight·d`, d = how far a cell's colour is from its frame's mean
+/// colour (mean absolute difference over the 3 colour channels, clamped to 1), shape
+/// (b, 1, t, h, w). Objects cover a few percent of a frame; without this their error is lost
+/// in the background's. `colour` is (b, 3, t, h, w): pixels for the VAE, the colour-path latent
+/// channels for the DiT.
+pub(crate) fn object_weights(colour: &Tensor, weight: f64) -> Result<Tensor> {
+    let mean = colour.mean_keepdim(4)?.mean_keepdim(3)?;
+    let dev = colour
+        .broadcast_sub(&mean)?
+        .abs()?
+        .mean_keepdim(1)?
+        .clamp(0f32, 1f32)?;
+    Ok(((dev * weight)? + 1.0)?)
+}
+
 fn dit_step(
     run: &mut Run,
     pools: &LatentPools,
@@ -428,13 +437,21 @@ fn dit_step(
         // keeps nearly clean samples from dominating (given-clean frames are masked out anyway).
         clean => {
             let est = clean.clean_estimate(&out, &x_t, &sig_t)?;
-            let w: Vec<f32> = sig.iter().map(|&s| 1.0 / s.max(0.05).powi(2)).collect();
+            let floor = dc.loss_sigma_floor as f32;
+            let w: Vec<f32> = sig.iter().map(|&s| 1.0 / s.max(floor).powi(2)).collect();
             let w = Tensor::from_vec(w, (b, 1, t, 1, 1), &run.dev)?;
             (est - &x0)?.sqr()?.broadcast_mul(&w)?
         }
     };
-    let err = err.broadcast_mul(&keep)?;
-    let loss = (err.sum_all()? / (kept as f64 * (c * h * w) as f64))?;
+    let (err, total) = if dc.object_weight > 0.0 {
+        // The colour path's channels 0–2 hold each cell's mean colour (checked with the config).
+        let cells = object_weights(&x0.narrow(1, 0, 3)?, dc.object_weight)?.broadcast_mul(&keep)?;
+        let total = c as f64 * cells.sum_all()?.to_scalar::<f32>()? as f64;
+        (err.broadcast_mul(&cells)?, total)
+    } else {
+        (err.broadcast_mul(&keep)?, kept as f64 * (c * h * w) as f64)
+    };
+    let loss = (err.sum_all()? / total)?;
     let grads = loss.backward()?;
     let o = dc.optim.clone();
     run.dit_p.step(&grads, learning_rate(&o, step), &o)?;

@@ -114,6 +114,54 @@ fn a_clean_latent_predicting_dit_learns_and_is_exported_as_one() -> Result<()> {
     Ok(())
 }
 
+#[test]
+fn object_weights_follow_each_cells_distance_from_its_frames_mean_colour() -> Result<()> {
+    // One frame of 2×2 cells: three black (−1) cells and one red (1, −1, −1) cell. The frame's
+    // mean colour is (−0.5, −1, −1): the red cell is 1.5/3 = 0.5 away, the black ones 0.5/3.
+    let mut v = vec![-1f32; 3 * 4];
+    v[3] = 1.0;
+    let colour = Tensor::from_vec(v, (1, 3, 1, 2, 2), &Device::Cpu)?;
+    let w = object_weights(&colour, 4.0)?
+        .flatten_all()?
+        .to_vec1::<f32>()?;
+    let want = [1.0 + 4.0 / 6.0, 1.0 + 4.0 / 6.0, 1.0 + 4.0 / 6.0, 3.0];
+    for (got, want) in w.iter().zip(want) {
+        assert!((got - want).abs() < 1e-5, "{w:?}");
+    }
+    // Distances beyond 1 are clamped: a frame of two cells, −1 and 3 on every channel.
+    let colour = Tensor::from_vec(
+        vec![-1f32, 3.0, -1.0, 3.0, -1.0, 3.0],
+        (1, 3, 1, 1, 2),
+        &Device::Cpu,
+    )?;
+    let w = object_weights(&colour, 2.0)?
+        .flatten_all()?
+        .to_vec1::<f32>()?;
+    assert_eq!(w, vec![3.0, 3.0]);
+    Ok(())
+}
+
+#[test]
+fn an_object_weighted_clean_latent_dit_with_a_high_sigma_floor_learns() -> Result<()> {
+    let mut cfg = TrainConfig::from_json(&tiny_json().replace(
+        "\"overrides\": {}",
+        "\"overrides\": {\"vae\": {\"colour_skip\": true}}",
+    ))?;
+    cfg.dit.optim.lr = 3e-3;
+    cfg.dit.caption_dropout = 0.0;
+    cfg.dit.prediction = crate::config::PredictionKind::Sample;
+    cfg.dit.loss_sigma_floor = 0.5;
+    cfg.dit.object_weight = 4.0;
+    let mut run = Run::new(&cfg, &Device::Cpu)?;
+    let losses = dit_losses_on_one_pool(&mut run, 12)?;
+    assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
+    assert!(
+        losses[11] < 0.8 * losses[0],
+        "object-weighted loss did not improve: {losses:?}"
+    );
+    Ok(())
+}
+
 fn file_bytes(dir: &Path, name: &str) -> Vec<u8> {
     std::fs::read(dir.join(name)).unwrap()
 }
@@ -322,6 +370,20 @@ fn config_errors_name_the_problem() {
     assert!(e.contains("crop"), "{e}");
     let e = err(base.replace("\"shift\": 3.0}", "\"shift\": -1.0}"));
     assert!(e.contains("shift"), "{e}");
+    let e = err(base.replace(
+        "\"caption_dropout\": 0.2",
+        "\"caption_dropout\": 0.2, \"loss_sigma_floor\": 0",
+    ));
+    assert!(e.contains("loss_sigma_floor"), "{e}");
+    // The tiny preset has no colour path, so there are no cell colours to weight by.
+    let e = err(base.replace(
+        "\"caption_dropout\": 0.2",
+        "\"caption_dropout\": 0.2, \"object_weight\": 2",
+    ));
+    assert!(
+        e.contains("object_weight") && e.contains("colour_skip"),
+        "{e}"
+    );
 }
 
 #[test]
