@@ -1,5 +1,8 @@
-//! Shared by the probe examples (`dit_probe`, `vae_gain`): their `CONFIG MODEL_DIR [clips]`
+//! Shared by the probe examples (`dit_probe`, `dit_view`, `vae_gain`): their `CONFIG MODEL_DIR [clips]`
 //! arguments and fresh toy-world clips at the bundle's default size.
+
+// Each example compiles this module on its own and uses part of it.
+#![allow(dead_code)]
 
 use anyhow::{bail, Context, Result};
 use candle_core::Device;
@@ -19,20 +22,29 @@ pub struct Probe {
 impl Probe {
     /// Reads `CONFIG MODEL_DIR [clips]` (8 clips by default); `name` is the example's, for the usage line.
     pub fn from_args(name: &str) -> Result<Self> {
+        Ok(Self::from_args_and(name, &[])?.0)
+    }
+
+    /// As `from_args`, with required arguments named `extra` between MODEL_DIR and `[clips]`.
+    pub fn from_args_and(name: &str, extra: &[&str]) -> Result<(Self, Vec<String>)> {
         reel_models::runtime::tune_allocator();
         let args: Vec<String> = std::env::args().skip(1).collect();
-        if args.len() < 2 || args.len() > 3 {
-            bail!("usage: cargo run --release -p reel-train --example {name} -- CONFIG MODEL_DIR [clips]");
+        let fixed = 2 + extra.len();
+        if args.len() < fixed || args.len() > fixed + 1 {
+            bail!(
+                "usage: cargo run --release -p reel-train --example {name} -- CONFIG MODEL_DIR {}[clips]",
+                extra.iter().map(|e| format!("{e} ")).collect::<String>()
+            );
         }
         let cfg = TrainConfig::load(&PathBuf::from(&args[0]))?;
         let bundle = Bundle::load(&PathBuf::from(&args[1]), &Device::Cpu)?;
-        let clips = match args.get(2) {
+        let clips = match args.get(fixed) {
             Some(s) => s
                 .parse()
                 .with_context(|| format!("clips must be a whole number, got {s:?}"))?,
             None => 8,
         };
-        Ok(Self { cfg, bundle, clips })
+        Ok((Self { cfg, bundle, clips }, args[2..fixed].to_vec()))
     }
 
     /// The rng of a probe's own stream (so probes do not draw the training clips) and a batch
