@@ -87,7 +87,7 @@ pub fn latent_frames_for(frames: usize, tf: usize) -> usize {
 
 pub fn check_size(model: &dyn VideoModel, width: u32, height: u32, frames: usize) -> Result<()> {
     let m = model.size_multiple();
-    if width == 0 || height == 0 || width % m != 0 || height % m != 0 {
+    if width == 0 || height == 0 || !width.is_multiple_of(m) || !height.is_multiple_of(m) {
         bail!("size {width}x{height} is not a positive multiple of {m} (this model's VAE compression × patch)");
     }
     if frames == 0 {

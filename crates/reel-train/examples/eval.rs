@@ -31,7 +31,7 @@ fn main() -> Result<()> {
     };
     let t = std::time::Instant::now();
     let progress = |d: usize, n: usize| {
-        if d % 20 == 0 || d == n {
+        if d.is_multiple_of(20) || d == n {
             eprintln!("{d}/{n} {:.0}s", t.elapsed().as_secs_f64());
         }
     };

@@ -356,10 +356,10 @@ impl TrainConfig {
             bail!("data.sizes must list at least one clip size");
         }
         let check_size = |what: &str, w: u32, h: u32, f: usize, mult: u32| -> Result<()> {
-            if w == 0 || h == 0 || w % mult != 0 || h % mult != 0 {
+            if w == 0 || h == 0 || !w.is_multiple_of(mult) || !h.is_multiple_of(mult) {
                 bail!("{what}: size {w}x{h} must be a positive multiple of {mult}");
             }
-            if f == 0 || (f - 1) % tf != 0 {
+            if f == 0 || !(f - 1).is_multiple_of(tf) {
                 bail!(
                     "{what}: frames must be 1 + {tf}·k (1, {}, {}, …), got {f}",
                     1 + tf,

@@ -93,13 +93,13 @@ impl DitConfig {
         if self.num_attention_heads == 0 || hd == 0 || self.num_layers == 0 {
             anyhow::bail!("transformer needs at least one layer, one head and a head dimension");
         }
-        if hd % 2 != 0 || rope::axis_dims(hd).iter().any(|d| *d == 0 || d % 2 != 0) {
+        if !hd.is_multiple_of(2) || rope::axis_dims(hd).iter().any(|d| *d == 0 || d % 2 != 0) {
             anyhow::bail!("attention_head_dim {hd} cannot be split into even (t, h, w) RoPE parts");
         }
-        if self.freq_dim % 2 != 0 || self.freq_dim == 0 {
+        if !self.freq_dim.is_multiple_of(2) || self.freq_dim == 0 {
             anyhow::bail!("freq_dim must be even, got {}", self.freq_dim);
         }
-        if self.patch_size.iter().any(|p| *p == 0) {
+        if self.patch_size.contains(&0) {
             anyhow::bail!(
                 "patch_size entries must be positive, got {:?}",
                 self.patch_size
@@ -438,7 +438,7 @@ impl Dit {
     /// Number of tokens for a latent of `(frames, height, width)`.
     pub fn token_grid(&self, f: usize, h: usize, w: usize) -> Result<(usize, usize, usize)> {
         let [pt, ph, pw] = self.cfg.patch_size;
-        if f % pt != 0 || h % ph != 0 || w % pw != 0 {
+        if !f.is_multiple_of(pt) || !h.is_multiple_of(ph) || !w.is_multiple_of(pw) {
             bail!("latent size {f}×{h}×{w} is not a multiple of the patch {pt}×{ph}×{pw}");
         }
         Ok((f / pt, h / ph, w / pw))

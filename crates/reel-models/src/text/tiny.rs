@@ -37,7 +37,7 @@ pub struct TinyTextEncoder {
 
 impl TinyTextEncoder {
     pub fn new(cfg: &TinyTextConfig, tokenizer: WordTokenizer, vb: VarBuilder) -> Result<Self> {
-        if cfg.num_heads == 0 || cfg.dim % cfg.num_heads != 0 {
+        if cfg.num_heads == 0 || !cfg.dim.is_multiple_of(cfg.num_heads) {
             candle_core::bail!(
                 "text encoder dim {} is not divisible by {} heads",
                 cfg.dim,

@@ -252,7 +252,7 @@ impl VaeConfig {
             );
         }
         let pp = self.patch() * self.patch();
-        if self.in_channels % pp != 0 || self.out_channels % pp != 0 {
+        if !self.in_channels.is_multiple_of(pp) || !self.out_channels.is_multiple_of(pp) {
             bail!(
                 "VAE config: in_channels {} and out_channels {} must be multiples of patch_size² = {pp} \
                  (they count the pixel-unshuffled channels)",
@@ -285,7 +285,7 @@ impl VaeConfig {
             // The decoder's upsamplers halve channels: every stage width after the first must be even.
             let dd = self.decoder_dim();
             for &m in &self.dim_mult {
-                if self.dim_mult.len() > 1 && (dd * m) % 2 != 0 {
+                if self.dim_mult.len() > 1 && !(dd * m).is_multiple_of(2) {
                     bail!(
                         "VAE config: decoder width {dd}×{m} must be even (upsamplers halve channels)"
                     );

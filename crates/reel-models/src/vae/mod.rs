@@ -79,7 +79,7 @@ impl Encoder {
                     out_dim,
                     vbd.pp(n),
                 )?));
-                if cfg.attn_scales.iter().any(|&s| s == scale) {
+                if cfg.attn_scales.contains(&scale) {
                     let n = down_blocks.len();
                     down_blocks.push(DownLayer::Attn(AttentionBlock::new(out_dim, vbd.pp(n))?));
                 }

@@ -801,14 +801,8 @@ pub fn infer_transformer_config(
             head[0]
         );
     }
-    let image_dim = match shapes.get("img_emb.proj.0.weight") {
-        Some(s) => Some(s[0]),
-        None => None,
-    };
-    let added_kv_proj_dim = match shapes.get("blocks.0.cross_attn.k_img.weight") {
-        Some(s) => Some(s[1]),
-        None => None,
-    };
+    let image_dim = shapes.get("img_emb.proj.0.weight").map(|s| s[0]);
+    let added_kv_proj_dim = shapes.get("blocks.0.cross_attn.k_img.weight").map(|s| s[1]);
     let mut cfg = DitConfig::wan21_t2v_1_3b();
     cfg.patch_size = patch_size;
     cfg.num_attention_heads = dim / head_dim;
