@@ -25,11 +25,8 @@ fn main() -> Result<()> {
     let probe = common::Probe::from_args("dit_probe")?;
     let (mut rng, batch) = probe.fresh_clips(98)?;
     let (bundle, dev) = (&probe.bundle, Device::Cpu);
-    let vae = bundle.vae();
-    let x0 = vae.normalize(&vae.encode(&batch.video)?)?;
+    let (x0, per_frame) = probe.latents(&batch)?;
     let (b, c, t, h, w) = x0.dims5()?;
-    let [_, ph, pw] = bundle.config.dit.patch_size;
-    let per_frame = (h / ph) * (w / pw);
     let refs: Vec<&str> = batch.captions.iter().map(String::as_str).collect();
     let ctx = bundle.encode_prompts(&refs)?;
     let noise = randn(&mut rng, x0.dims(), &dev)?;

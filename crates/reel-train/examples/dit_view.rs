@@ -28,10 +28,9 @@ fn main() -> Result<()> {
     let (mut rng, batch) = probe.fresh_clips(98)?;
     let (bundle, dev) = (&probe.bundle, Device::Cpu);
     let vae = bundle.vae();
-    let x0 = vae.normalize(&vae.encode(&batch.video)?)?;
-    let (b, _, t, h, w) = x0.dims5()?;
-    let [_, ph, pw] = bundle.config.dit.patch_size;
-    let tokens = t * (h / ph) * (w / pw);
+    let (x0, per_frame) = probe.latents(&batch)?;
+    let (b, _, t, _, _) = x0.dims5()?;
+    let tokens = t * per_frame;
     let refs: Vec<&str> = batch.captions.iter().map(String::as_str).collect();
     let ctx = bundle.encode_prompts(&refs)?;
     let pred = bundle.prediction();

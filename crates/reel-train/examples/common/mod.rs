@@ -5,8 +5,9 @@
 #![allow(dead_code)]
 
 use anyhow::{bail, Context, Result};
-use candle_core::Device;
+use candle_core::{Device, Tensor};
 use rand_chacha::ChaCha8Rng;
+use reel_diffusion::VideoModel;
 use reel_models::bundle::Bundle;
 use reel_train::config::ClipSize;
 use reel_train::data::{clip_batch, step_rng, Batch};
@@ -45,6 +46,15 @@ impl Probe {
             None => 8,
         };
         Ok((Self { cfg, bundle, clips }, args[2..fixed].to_vec()))
+    }
+
+    /// The DiT's view of a batch: its normalised latents and tokens per latent frame.
+    pub fn latents(&self, batch: &Batch) -> Result<(Tensor, usize)> {
+        let vae = self.bundle.vae();
+        let x0 = vae.normalize(&vae.encode(&batch.video)?)?;
+        let (_, _, _, h, w) = x0.dims5()?;
+        let [_, ph, pw] = self.bundle.config.dit.patch_size;
+        Ok((x0, (h / ph) * (w / pw)))
     }
 
     /// The rng of a probe's own stream (so probes do not draw the training clips) and a batch
