@@ -363,8 +363,6 @@ fn latent_stats(run: &Run) -> Result<(Vec<f64>, Vec<f64>)> {
     Ok((mean, std))
 }
 
-/// One DiT step: flow matching on latents of the frozen VAE, with caption dropout and random
-/// clean conditioning frames (timestep 0 on their tokens, excluded from the loss).
 /// Per-cell loss weights `1 + weight·d`, d = how far a cell's colour is from its frame's mean
 /// colour (mean absolute difference over the 3 colour channels, clamped to 1), shape
 /// (b, 1, t, h, w). Objects cover a few percent of a frame; without this their error is lost
@@ -380,6 +378,8 @@ pub(crate) fn object_weights(colour: &Tensor, weight: f64) -> Result<Tensor> {
     Ok(((dev * weight)? + 1.0)?)
 }
 
+/// One DiT step: flow matching on latents of the frozen VAE, with caption dropout and random
+/// clean conditioning frames (timestep 0 on their tokens, excluded from the loss).
 fn dit_step(
     run: &mut Run,
     pools: &LatentPools,

@@ -88,18 +88,25 @@ fn dit_losses_on_one_pool(run: &mut Run, steps: usize) -> Result<Vec<f64>> {
     Ok(losses)
 }
 
+/// 12 DiT steps on one latent pool lower the (finite) loss by at least a fifth.
+fn assert_dit_learns(cfg: &TrainConfig, what: &str) -> Result<()> {
+    let mut run = Run::new(cfg, &Device::Cpu)?;
+    let losses = dit_losses_on_one_pool(&mut run, 12)?;
+    assert!(losses.iter().all(|l| l.is_finite()), "{what}: {losses:?}");
+    assert!(
+        losses[11] < 0.8 * losses[0],
+        "{what} loss did not improve: {losses:?}"
+    );
+    Ok(())
+}
+
 #[test]
 fn a_clean_latent_predicting_dit_learns_and_is_exported_as_one() -> Result<()> {
     let mut cfg = tiny();
     cfg.dit.optim.lr = 3e-3;
     cfg.dit.caption_dropout = 0.0;
     cfg.dit.prediction = crate::config::PredictionKind::Denoiser;
-    let mut run = Run::new(&cfg, &Device::Cpu)?;
-    let losses = dit_losses_on_one_pool(&mut run, 12)?;
-    assert!(
-        losses[11] < 0.8 * losses[0],
-        "clean-latent loss did not improve: {losses:?}"
-    );
+    assert_dit_learns(&cfg, "clean-latent")?;
     // The bundle must say what its DiT predicts, or the sampler would read x0 as a velocity.
     let dir = tempfile::tempdir()?;
     train(&cfg, dir.path(), false, &quiet())?;
@@ -152,14 +159,7 @@ fn an_object_weighted_clean_latent_dit_with_a_high_sigma_floor_learns() -> Resul
     cfg.dit.prediction = crate::config::PredictionKind::Sample;
     cfg.dit.loss_sigma_floor = 0.5;
     cfg.dit.object_weight = 4.0;
-    let mut run = Run::new(&cfg, &Device::Cpu)?;
-    let losses = dit_losses_on_one_pool(&mut run, 12)?;
-    assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
-    assert!(
-        losses[11] < 0.8 * losses[0],
-        "object-weighted loss did not improve: {losses:?}"
-    );
-    Ok(())
+    assert_dit_learns(&cfg, "object-weighted")
 }
 
 fn file_bytes(dir: &Path, name: &str) -> Vec<u8> {
@@ -330,60 +330,70 @@ fn bad_checkpoints_and_mismatched_configs_fail_clearly_without_overwriting() -> 
 
 #[test]
 fn config_errors_name_the_problem() {
-    let err = |text: String| format!("{:#}", TrainConfig::from_json(&text).unwrap_err());
     let base = tiny_json();
     assert!(TrainConfig::from_json(&base).is_ok());
-    let e = err(base.replace("\"seed\": 7", "\"seed\": 7, \"sede\": 1"));
-    assert!(e.contains("unknown field") && e.contains("sede"), "{e}");
-    let e = err(base.replace(
-        "\"warmup\": 1, \"schedule\": \"constant\"",
-        "\"warmpu\": 1, \"schedule\": \"constant\"",
-    ));
-    assert!(e.contains("warmpu"), "{e}");
-    // 40 is not a multiple of VAE 8× · patch 2.
-    let e = err(base.replace(
-        "\"width\": 32, \"height\": 32, \"frames\": 5}",
-        "\"width\": 40, \"height\": 32, \"frames\": 5}",
-    ));
-    assert!(e.contains("multiple of 16"), "{e}");
-    let e = err(base.replace("\"frames\": 5},", "\"frames\": 6},"));
-    assert!(e.contains("1 + 4"), "{e}");
-    let e = err(base.replace(
-        "\"batch\": 2, \"lr\": 1e-3, \"warmup\": 1, \"schedule\": \"constant\"",
-        "\"batch\": 0, \"lr\": 1e-3, \"warmup\": 1, \"schedule\": \"constant\"",
-    ));
-    assert!(e.contains("batch"), "{e}");
-    let e = err(base.replace(
-        "\"overrides\": {}",
-        "\"overrides\": {\"dit\": {\"num_layer\": 3}}",
-    ));
-    assert!(e.contains("num_layer"), "{e}");
-    let e = err(base.replace(
-        "\"overrides\": {}",
-        "\"overrides\": {\"vae\": {\"z_dim\": 4}}",
-    ));
-    assert!(e.contains("channels"), "{e}");
-    let e = err(base.replace(
-        "\"width\": 16, \"height\": 16",
-        "\"width\": 64, \"height\": 16",
-    ));
-    assert!(e.contains("crop"), "{e}");
-    let e = err(base.replace("\"shift\": 3.0}", "\"shift\": -1.0}"));
-    assert!(e.contains("shift"), "{e}");
-    let e = err(base.replace(
-        "\"caption_dropout\": 0.2",
-        "\"caption_dropout\": 0.2, \"loss_sigma_floor\": 0",
-    ));
-    assert!(e.contains("loss_sigma_floor"), "{e}");
-    // The tiny preset has no colour path, so there are no cell colours to weight by.
-    let e = err(base.replace(
-        "\"caption_dropout\": 0.2",
-        "\"caption_dropout\": 0.2, \"object_weight\": 2",
-    ));
-    assert!(
-        e.contains("object_weight") && e.contains("colour_skip"),
-        "{e}"
-    );
+    // (text replaced in the valid config, its replacement, words the error must contain)
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "\"seed\": 7",
+            "\"seed\": 7, \"sede\": 1",
+            &["unknown field", "sede"],
+        ),
+        (
+            "\"warmup\": 1, \"schedule\": \"constant\"",
+            "\"warmpu\": 1, \"schedule\": \"constant\"",
+            &["warmpu"],
+        ),
+        // 40 is not a multiple of VAE 8× · patch 2.
+        (
+            "\"width\": 32, \"height\": 32, \"frames\": 5}",
+            "\"width\": 40, \"height\": 32, \"frames\": 5}",
+            &["multiple of 16"],
+        ),
+        ("\"frames\": 5},", "\"frames\": 6},", &["1 + 4"]),
+        (
+            "\"batch\": 2, \"lr\": 1e-3, \"warmup\": 1, \"schedule\": \"constant\"",
+            "\"batch\": 0, \"lr\": 1e-3, \"warmup\": 1, \"schedule\": \"constant\"",
+            &["batch"],
+        ),
+        (
+            "\"overrides\": {}",
+            "\"overrides\": {\"dit\": {\"num_layer\": 3}}",
+            &["num_layer"],
+        ),
+        (
+            "\"overrides\": {}",
+            "\"overrides\": {\"vae\": {\"z_dim\": 4}}",
+            &["channels"],
+        ),
+        (
+            "\"width\": 16, \"height\": 16",
+            "\"width\": 64, \"height\": 16",
+            &["crop"],
+        ),
+        ("\"shift\": 3.0}", "\"shift\": -1.0}", &["shift"]),
+        (
+            "\"caption_dropout\": 0.2",
+            "\"caption_dropout\": 0.2, \"loss_sigma_floor\": 0",
+            &["loss_sigma_floor"],
+        ),
+        // The tiny preset has no colour path, so there are no cell colours to weight by.
+        (
+            "\"caption_dropout\": 0.2",
+            "\"caption_dropout\": 0.2, \"object_weight\": 2",
+            &["object_weight", "colour_skip"],
+        ),
+    ];
+    for (from, to, words) in cases {
+        assert!(base.contains(from), "{from} is not in the tiny config");
+        let e = format!(
+            "{:#}",
+            TrainConfig::from_json(&base.replace(from, to)).unwrap_err()
+        );
+        for word in *words {
+            assert!(e.contains(word), "{to}: {e}");
+        }
+    }
 }
 
 #[test]
