@@ -40,6 +40,13 @@ pub struct DitConfig {
     pub rope_max_seq_len: usize,
     #[serde(default)]
     pub pos_embed_seq_len: Option<usize>,
+    /// Reel's own models only (0 = off, as in Wan): frequencies per axis of a fixed sinusoidal
+    /// description of where each token sits in the clip (see `position_features`), projected by
+    /// a learned linear layer and added to the patch embedding. RoPE alone tells a token only its
+    /// offsets to others; on a grid of a few tokens a wall, a floor or the first frame is then
+    /// something the model must infer from the edges of its attention.
+    #[serde(default)]
+    pub position_frequencies: usize,
 }
 
 fn default_patch() -> [usize; 3] {
@@ -85,6 +92,7 @@ impl DitConfig {
             added_kv_proj_dim: None,
             rope_max_seq_len: 1024,
             pos_embed_seq_len: None,
+            position_frequencies: 0,
         }
     }
 
@@ -112,6 +120,40 @@ impl DitConfig {
         }
         Ok(())
     }
+}
+
+/// Where each token of a `(frames, height, width)` token grid sits, as `[L, 6k + 1]` features
+/// (tokens f-major like `patchify`): for each axis the token centre's position as a fraction of
+/// the clip, `u = (i + 0.5) / n`, through `sin(π j u), cos(π j u)` for `j = 1..=k`, plus a flag for
+/// the first latent frame (the causal VAE's single-frame latent, unlike the later 4-frame ones).
+/// Fractions, not indices, so the same weights serve every clip size.
+pub fn position_features(
+    grid: (usize, usize, usize),
+    k: usize,
+    dev: &candle_core::Device,
+) -> Result<Tensor> {
+    let (gf, gh, gw) = grid;
+    let axis = |i: usize, n: usize, out: &mut Vec<f32>| {
+        let u = (i as f64 + 0.5) / n as f64;
+        for j in 1..=k {
+            let a = std::f64::consts::PI * j as f64 * u;
+            out.push(a.sin() as f32);
+            out.push(a.cos() as f32);
+        }
+    };
+    let width = 6 * k + 1;
+    let mut v = Vec::with_capacity(gf * gh * gw * width);
+    for f in 0..gf {
+        for y in 0..gh {
+            for x in 0..gw {
+                axis(f, gf, &mut v);
+                axis(y, gh, &mut v);
+                axis(x, gw, &mut v);
+                v.push(if f == 0 { 1.0 } else { 0.0 });
+            }
+        }
+    }
+    Tensor::from_vec(v, (gf * gh * gw, width), dev)
 }
 
 /// Sinusoidal timestep features `[cos | sin]` (flip_sin_to_cos), computed in f32 as diffusers does.
@@ -378,6 +420,7 @@ pub struct Dit {
     text_1: Linear,
     text_2: Linear,
     image: Option<ImageEmbedder>,
+    position: Option<Linear>,
     blocks: Vec<Block>,
     head_table: Tensor,
     proj_out: Linear,
@@ -417,6 +460,10 @@ impl Dit {
             text_1: Linear::new(cfg.text_dim, dim, true, ce.pp("text_embedder.linear_1"))?,
             text_2: Linear::new(dim, dim, true, ce.pp("text_embedder.linear_2"))?,
             image,
+            position: match cfg.position_frequencies {
+                0 => None,
+                k => Some(Linear::new(6 * k + 1, dim, false, vb.pp("position_proj"))?),
+            },
             blocks,
             head_table: vb.get_with_hints(
                 (1, 2, dim),
@@ -468,6 +515,10 @@ impl Dit {
         let tokens = patchify(x, self.cfg.patch_size)?;
         let pw = self.patch_weight.reshape((dim, tokens.dim(2)?))?;
         let mut hs = ops::linear(&tokens, &pw, Some(&self.patch_bias))?;
+        if let Some(proj) = &self.position {
+            let feats = position_features(grid, self.cfg.position_frequencies, x.device())?;
+            hs = hs.broadcast_add(&proj.forward(&feats)?)?;
+        }
 
         // Timestep embedding: per sample [B, D] or per token [B, L, D].
         let per_token = match t.rank() {
@@ -592,6 +643,81 @@ mod tests {
         for (a, b) in e[1].iter().zip(want) {
             assert!((a - b).abs() < 1e-6);
         }
+        Ok(())
+    }
+
+    #[test]
+    fn position_features_closed_form() -> Result<()> {
+        // Grid 2×1×3, one frequency: per axis sin/cos(π(i+0.5)/n), then the first-frame flag.
+        let p = position_features((2, 1, 3), 1, &Device::Cpu)?.to_vec2::<f32>()?;
+        assert_eq!(p.len(), 6);
+        let sc = |i: usize, n: usize| {
+            let a = std::f32::consts::PI * (i as f32 + 0.5) / n as f32;
+            [a.sin(), a.cos()]
+        };
+        // Token 5 = frame 1, row 0, column 2.
+        let want: Vec<f32> = [sc(1, 2), sc(0, 1), sc(2, 3)]
+            .concat()
+            .into_iter()
+            .chain([0.0])
+            .collect();
+        for (a, b) in p[5].iter().zip(&want) {
+            assert!((a - b).abs() < 1e-6, "{:?} vs {want:?}", p[5]);
+        }
+        assert_eq!(p[0][6], 1.0);
+        // Fractions, not indices: the centre column of 3 and of 5 tokens get the same features.
+        let q = position_features((1, 1, 5), 2, &Device::Cpu)?.to_vec2::<f32>()?;
+        let r = position_features((1, 1, 3), 2, &Device::Cpu)?.to_vec2::<f32>()?;
+        assert_eq!(q[2], r[1]);
+        Ok(())
+    }
+
+    #[test]
+    fn position_embedding_tells_tokens_apart_and_is_off_for_wan() -> Result<()> {
+        let dev = Device::Cpu;
+        // Off: no extra weight, and a config without the key (diffusers', older bundles) reads as off.
+        let vm = VarMap::new();
+        Dit::new(&tiny(), seeded_var_builder(&vm, 0, &dev))?;
+        assert!(vm
+            .data()
+            .lock()
+            .unwrap()
+            .keys()
+            .all(|k| !k.contains("position")));
+        let mut json = serde_json::to_value(tiny()).unwrap();
+        json.as_object_mut().unwrap().remove("position_frequencies");
+        assert_eq!(serde_json::from_value::<DitConfig>(json).unwrap(), tiny());
+
+        // On: the same input in every token gives different outputs per token.
+        let cfg = DitConfig {
+            position_frequencies: 2,
+            ..tiny()
+        };
+        let back: DitConfig = serde_json::from_str(&serde_json::to_string(&cfg).unwrap()).unwrap();
+        assert_eq!(back, cfg);
+        let vm = VarMap::new();
+        let dit = Dit::new(&cfg, seeded_var_builder(&vm, 0, &dev))?;
+        for (name, var) in vm.data().lock().unwrap().iter() {
+            if name.starts_with("proj_out") {
+                var.set(&Tensor::randn(0f32, 0.1, var.shape(), &dev)?)?;
+            }
+        }
+        let x = Tensor::ones((1, 4, 2, 4, 4), DType::F32, &dev)?;
+        let text = Tensor::randn(0f32, 1.0, (1, 5, 8), &dev)?;
+        let y = dit.forward(&x, &Tensor::new(&[500f32], &dev)?, &text, None)?;
+        // Tokens (patch 2×2) at two corners and in two frames.
+        let at = |f: usize, r: usize, c: usize| -> Result<Vec<f32>> {
+            y.get(0)?
+                .narrow(1, f, 1)?
+                .narrow(2, r, 1)?
+                .narrow(3, c, 1)?
+                .flatten_all()?
+                .to_vec1()
+        };
+        let d =
+            |a: Vec<f32>, b: Vec<f32>| a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum::<f32>();
+        assert!(d(at(1, 0, 0)?, at(1, 2, 2)?) > 1e-3, "corners look alike");
+        assert!(d(at(0, 0, 0)?, at(1, 0, 0)?) > 1e-3, "frames look alike");
         Ok(())
     }
 
