@@ -26,6 +26,11 @@ pub struct SceneSampler {
     pub duration: f32,
     /// Width / height of the canvas the paths are planned for.
     pub aspect: f32,
+    /// How far start positions range, from 1 (anywhere the motion stays visible) towards 0
+    /// (each object at its slot: the centre for one object, upper left and lower right for two,
+    /// as far as its motion allows). A smaller model learns a narrower world faster; seeds still
+    /// vary the layout within the spread.
+    pub layout_spread: f32,
 }
 
 impl Default for SceneSampler {
@@ -38,6 +43,7 @@ impl Default for SceneSampler {
             background_weights: [1.0; 6],
             duration: NOMINAL_DURATION,
             aspect: 1.0,
+            layout_spread: 1.0,
         }
     }
 }
@@ -66,6 +72,12 @@ impl SceneSampler {
         }
         if !(self.aspect.is_finite() && (0.1..=10.0).contains(&self.aspect)) {
             bail!("sampler aspect must be in [0.1, 10], got {}", self.aspect);
+        }
+        if !(self.layout_spread > 0.0 && self.layout_spread <= 1.0) {
+            bail!(
+                "sampler layout_spread must be in (0, 1], got {}",
+                self.layout_spread
+            );
         }
         Ok(())
     }
@@ -231,50 +243,79 @@ pub fn scene_from_spec<R: Rng + ?Sized>(
     Ok(scene)
 }
 
-/// Uniform in [lo, hi], or the midpoint if the interval is empty.
-fn uniform<R: Rng + ?Sized>(rng: &mut R, lo: f32, hi: f32) -> f32 {
-    if hi > lo {
+/// A start in [lo, hi]: uniform, then pulled towards `slot` (clamped into the interval) so that
+/// only `spread` of the interval's randomness is left. `spread` 1 is the plain uniform draw.
+fn start<R: Rng + ?Sized>(rng: &mut R, lo: f32, hi: f32, slot: f32, spread: f32) -> f32 {
+    let u = if hi > lo {
         rng.random_range(lo..hi)
     } else {
         0.5 * (lo + hi)
+    };
+    if spread >= 1.0 || hi <= lo {
+        return u;
     }
+    let c = slot.clamp(lo, hi);
+    c + spread * (u - c)
 }
 
 /// Start in [lo, hi] such that start + s*t stays in [lo, hi] for t in [0, dur].
-fn linear_start<R: Rng + ?Sized>(rng: &mut R, lo: f32, hi: f32, s: f32, dur: f32) -> f32 {
+fn linear_start<R: Rng + ?Sized>(
+    rng: &mut R,
+    (lo, hi): (f32, f32),
+    s: f32,
+    dur: f32,
+    slot: f32,
+    spread: f32,
+) -> f32 {
     let d = s * dur;
-    uniform(rng, lo - d.min(0.0), hi - d.max(0.0))
+    start(rng, lo - d.min(0.0), hi - d.max(0.0), slot, spread)
+}
+
+/// Where object `k` of `n` is drawn towards when the layout spread is below 1.
+fn slot(k: usize, n: usize) -> (f32, f32) {
+    match (n, k) {
+        (1, _) => (0.5, 0.5),
+        (_, 0) => (0.3, 0.3),
+        _ => (0.7, 0.7),
+    }
 }
 
 /// Draws positions (and the pillar) until every constraint holds; keeps the best attempt.
+/// A narrow layout spread that cannot satisfy the constraints widens over the attempts.
 fn place<R: Rng + ?Sized>(scene: &mut Scene, opts: &SceneSampler, rng: &mut R) {
     let (w, h) = opts.canvas();
     let dur = opts.duration;
     let pv = camera_x(scene.pan, 1.0);
+    let n = scene.objects.len();
     let mut best: Option<(usize, Scene)> = None;
-    for _ in 0..300 {
-        for o in scene.objects.iter_mut() {
+    const ATTEMPTS: usize = 300;
+    for attempt in 0..ATTEMPTS {
+        let spread = opts.layout_spread
+            + (1.0 - opts.layout_spread) * (attempt as f32 / (ATTEMPTS / 3) as f32).min(1.0);
+        for (k, o) in scene.objects.iter_mut().enumerate() {
             let (hx, hy) = half_extents(o.size, w, h);
-            let (xl, xh, yl, yh) = (hx, 1.0 - hx, hy, 1.0 - hy);
+            let (xs, ys) = ((hx, 1.0 - hx), (hy, 1.0 - hy));
+            let (sx, sy) = slot(k, n);
             o.dir = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
-            match o.motion {
+            o.x0 = match o.motion {
                 Motion::Still | Motion::Up | Motion::Down | Motion::Fall => {
-                    o.x0 = linear_start(rng, xl, xh, -pv, dur);
+                    linear_start(rng, xs, -pv, dur, sx, spread)
                 }
-                Motion::Left => o.x0 = linear_start(rng, xl, xh, -LINEAR_SPEED - pv, dur),
-                Motion::Right => o.x0 = linear_start(rng, xl, xh, LINEAR_SPEED - pv, dur),
-                Motion::Bounce => o.x0 = uniform(rng, xl, xh),
-            }
+                Motion::Left => linear_start(rng, xs, -LINEAR_SPEED - pv, dur, sx, spread),
+                Motion::Right => linear_start(rng, xs, LINEAR_SPEED - pv, dur, sx, spread),
+                Motion::Bounce => start(rng, xs.0, xs.1, sx, spread),
+            };
             o.y0 = match o.motion {
-                Motion::Up => linear_start(rng, yl, yh, -LINEAR_SPEED, dur),
-                Motion::Down => linear_start(rng, yl, yh, LINEAR_SPEED, dur),
-                Motion::Fall => uniform(rng, yl, 0.3),
-                _ => uniform(rng, yl, yh),
+                Motion::Up => linear_start(rng, ys, -LINEAR_SPEED, dur, sy, spread),
+                Motion::Down => linear_start(rng, ys, LINEAR_SPEED, dur, sy, spread),
+                // Falls start high: the slot only orders two fallers, the top is the drop.
+                Motion::Fall => start(rng, ys.0, 0.3, ys.0, spread),
+                _ => start(rng, ys.0, ys.1, sy, spread),
             };
         }
         scene.pillar = None;
         if let Some(k) = scene.objects.iter().position(|o| o.behind_pillar) {
-            let t_c = uniform(rng, 0.3 * dur, 0.7 * dur);
+            let t_c = start(rng, 0.3 * dur, 0.7 * dur, 0.5 * dur, 1.0);
             let (x, _) = scene.objects[k].world_pos(t_c, w, h);
             let (hx, _) = half_extents(scene.objects[k].size, w, h);
             scene.pillar = Some(Pillar {
