@@ -63,6 +63,9 @@ pub struct SampleArgs {
     /// Probability of a camera pan (random clips).
     #[arg(long)]
     pub pan: Option<f64>,
+    /// How far start positions range: 1 anywhere, towards 0 each object at its slot.
+    #[arg(long)]
+    pub layout_spread: Option<f32>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -125,6 +128,9 @@ fn sample(a: SampleArgs) -> Result<()> {
     }
     if let Some(p) = a.pan {
         sampler.pan = p;
+    }
+    if let Some(s) = a.layout_spread {
+        sampler.layout_spread = s;
     }
     sampler.validate()?;
     let wanted = match &a.caption {
