@@ -35,7 +35,8 @@ fn main() -> Result<()> {
         "latents {b}×{c}×{t}×{h}×{w}; R² of the one-step x0 estimate (1 = perfect, 0 = the mean)"
     );
     println!("sigma   colour ch 0-2   other ch   all");
-    for sigma in [0.95f32, 0.8, 0.6, 0.4, 0.2, 0.1, 0.05] {
+    // 0.999 is where the sampler starts: only the caption tells the clip there.
+    for sigma in [0.999f32, 0.95, 0.8, 0.6, 0.4, 0.2, 0.1, 0.05] {
         let x_t = ((&x0 * (1.0 - sigma) as f64)? + (&noise * sigma as f64)?)?;
         let ts = Tensor::full(sigma * 1000.0, (b, t * per_frame), &dev)?;
         let out = bundle
