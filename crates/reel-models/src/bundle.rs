@@ -228,6 +228,7 @@ impl BundleConfig {
             num_layers: 2,
             num_heads: heads,
             ffn_dim: 2 * dit_dim,
+            zero_init_residuals: false,
         };
         Ok(Self {
             format: "reel-bundle".into(),

@@ -60,6 +60,21 @@ pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64) -> Result<Tenso
     softmax_last_dim(&scores)?.matmul(&v.contiguous()?)
 }
 
+/// `softmax(q kᵀ · scale + bias) v`, `bias` broadcast to the scores (e.g. `[B, 1, 1, S]`).
+pub fn attention_with_bias(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    scale: f64,
+    bias: Option<&Tensor>,
+) -> Result<Tensor> {
+    let Some(bias) = bias else {
+        return attention(q, k, v, scale);
+    };
+    let scores = (q.contiguous()?.matmul(&k.t()?.contiguous()?)? * scale)?.broadcast_add(bias)?;
+    softmax_last_dim(&scores)?.matmul(&v.contiguous()?)
+}
+
 /// A linear layer `x Wᵀ + b` for inputs of any rank (candle's Linear needs matching batch dims).
 pub fn linear(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
     let dims = x.dims().to_vec();

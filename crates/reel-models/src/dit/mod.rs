@@ -47,6 +47,12 @@ pub struct DitConfig {
     /// something the model must infer from the edges of its attention.
     #[serde(default)]
     pub position_frequencies: usize,
+    /// Reel's own models only (off, as in Wan): cross-attention ignores the text rows that are
+    /// exactly zero (the encoder's padding). Unmasked, the padding's identical keys share one
+    /// embedded value and, outnumbering a short caption's words several times over, take most
+    /// of every query's attention, which a model trained from scratch must first learn to overcome.
+    #[serde(default)]
+    pub text_mask: bool,
 }
 
 fn default_patch() -> [usize; 3] {
@@ -93,6 +99,7 @@ impl DitConfig {
             rope_max_seq_len: 1024,
             pos_embed_seq_len: None,
             position_frequencies: 0,
+            text_mask: false,
         }
     }
 
@@ -244,13 +251,20 @@ impl CrossAttention {
         })
     }
 
-    fn forward(&self, x: &Tensor, text: &Tensor, image: Option<&Tensor>) -> Result<Tensor> {
+    /// `text_bias`: `[B, 1, 1, S]` added to the text scores (−∞-like on masked rows), or none.
+    fn forward(
+        &self,
+        x: &Tensor,
+        text: &Tensor,
+        text_bias: Option<&Tensor>,
+        image: Option<&Tensor>,
+    ) -> Result<Tensor> {
         let q = split_heads(&self.norm_q.forward(&self.to_q.forward(x)?)?, self.heads)?;
         let hd = q.dim(D::Minus1)?;
         let scale = 1.0 / (hd as f64).sqrt();
         let k = split_heads(&self.norm_k.forward(&self.to_k.forward(text)?)?, self.heads)?;
         let v = split_heads(&self.to_v.forward(text)?, self.heads)?;
-        let mut a = ops::attention(&q, &k, &v, scale)?;
+        let mut a = ops::attention_with_bias(&q, &k, &v, scale, text_bias)?;
         if let (Some((add_k, add_v, norm_k)), Some(img)) = (&self.image_kv, image) {
             let ki = split_heads(&norm_k.forward(&add_k.forward(img)?)?, self.heads)?;
             let vi = split_heads(&add_v.forward(img)?, self.heads)?;
@@ -356,7 +370,10 @@ impl Block {
             Some(norm) => norm.forward(&x)?,
             None => x.clone(),
         };
-        let x = (&x + self.attn2.forward(&n, &ctx.text, ctx.image.as_ref())?)?;
+        let x = (&x
+            + self
+                .attn2
+                .forward(&n, &ctx.text, ctx.text_bias.as_ref(), ctx.image.as_ref())?)?;
 
         let n = modulate(&x, c_shift, c_scale, self.eps)?;
         let h = self
@@ -369,6 +386,7 @@ impl Block {
 /// Embedded conditioning shared by every block.
 struct Context {
     text: Tensor,
+    text_bias: Option<Tensor>,
     image: Option<Tensor>,
 }
 
@@ -538,6 +556,11 @@ impl Dit {
             (temb.reshape((b, 1, dim))?, tproj.reshape((b, 6, dim))?)
         };
 
+        let text_bias = if self.cfg.text_mask {
+            Some(padding_bias(text)?)
+        } else {
+            None
+        };
         let text = self
             .text_2
             .forward(&ops::gelu_tanh(&self.text_1.forward(text)?)?)?;
@@ -546,7 +569,11 @@ impl Dit {
             (Some(_), None) => bail!("this transformer needs image embeddings (I2V model)"),
             (None, _) => None,
         };
-        let ctx = Context { text, image };
+        let ctx = Context {
+            text,
+            text_bias,
+            image,
+        };
 
         let rope = rope::rope_tables(self.cfg.attention_head_dim, grid, x.device())?;
         for block in &self.blocks {
@@ -560,6 +587,16 @@ impl Dit {
         let out = self.proj_out.forward(&hs)?;
         unpatchify(&out, self.cfg.patch_size, self.cfg.out_channels, grid)
     }
+}
+
+/// `[B, 1, 1, S]` score bias that hides the all-zero rows of `text: [B, S, D]` (the encoder's
+/// padding). A caption with no row at all keeps every row, so attention stays defined.
+fn padding_bias(text: &Tensor) -> Result<Tensor> {
+    let (b, s, _) = text.dims3()?;
+    let real = text.abs()?.sum(D::Minus1)?.gt(0f64)?.to_dtype(DType::F32)?; // [B, S]
+    let any = real.max_keepdim(D::Minus1)?; // [B, 1]: 0 if the caption has no row
+    let keep = real.broadcast_maximum(&(any.affine(-1.0, 1.0)?))?;
+    ((keep - 1.0)? * 1e9)?.reshape((b, 1, 1, s))
 }
 
 /// `[B, C, F, H, W]` → `[B, L, C·pt·ph·pw]`, tokens f-major then h then w.
@@ -718,6 +755,58 @@ mod tests {
             |a: Vec<f32>, b: Vec<f32>| a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum::<f32>();
         assert!(d(at(1, 0, 0)?, at(1, 2, 2)?) > 1e-3, "corners look alike");
         assert!(d(at(0, 0, 0)?, at(1, 0, 0)?) > 1e-3, "frames look alike");
+        Ok(())
+    }
+
+    #[test]
+    fn text_mask_ignores_padding_rows() -> Result<()> {
+        let dev = Device::Cpu;
+        let x = Tensor::randn(0f32, 1.0, (2, 4, 1, 4, 4), &dev)?;
+        let t = Tensor::new(&[700f32, 300.0], &dev)?;
+        let words = Tensor::randn(0f32, 1.0, (2, 3, 8), &dev)?;
+        // The same captions unpadded (3 rows) and padded to 9 rows.
+        let padded = Tensor::cat(&[&words, &Tensor::zeros((2, 6, 8), DType::F32, &dev)?], 1)?;
+        // One model per setting (the random output weights are drawn once), run on both.
+        let outs = |mask: bool, texts: &[&Tensor]| -> Result<Vec<Tensor>> {
+            let cfg = DitConfig {
+                text_mask: mask,
+                ..tiny()
+            };
+            let vm = VarMap::new();
+            let dit = Dit::new(&cfg, seeded_var_builder(&vm, 0, &dev))?;
+            for (name, var) in vm.data().lock().unwrap().iter() {
+                if name.starts_with("proj_out") {
+                    var.set(&Tensor::randn(0f32, 0.1, var.shape(), &dev)?)?;
+                }
+            }
+            texts
+                .iter()
+                .map(|t_| dit.forward(&x, &t, t_, None))
+                .collect()
+        };
+        let diff = |a: &Tensor, b: &Tensor| -> Result<f32> {
+            (a - b)?.abs()?.max_all()?.to_scalar::<f32>()
+        };
+        let empty = Tensor::zeros((2, 4, 8), DType::F32, &dev)?;
+        let on = outs(true, &[&words, &padded, &empty])?;
+        let masked = diff(&on[0], &on[1])?;
+        assert!(
+            masked < 1e-5,
+            "padding changed the masked output by {masked}"
+        );
+        // A caption with no rows at all still gives finite output (every row kept).
+        assert!(on[2]
+            .flatten_all()?
+            .to_vec1::<f32>()?
+            .iter()
+            .all(|v| v.is_finite()));
+        // Without the mask the padding changes the result (Wan's behaviour, kept by default).
+        let off = outs(false, &[&words, &padded])?;
+        assert!(diff(&off[0], &off[1])? > 1e-4);
+        // Old configs without the key read as off.
+        let mut json = serde_json::to_value(tiny()).unwrap();
+        json.as_object_mut().unwrap().remove("text_mask");
+        assert!(!serde_json::from_value::<DitConfig>(json).unwrap().text_mask);
         Ok(())
     }
 
