@@ -56,8 +56,7 @@ pub fn gelu_erf(x: &Tensor) -> Result<Tensor> {
 /// `q: [.., Lq, d]`, `k, v: [.., Lk, d]`. Written as plain matmuls because candle's CPU
 /// flash-attention is far slower here (DESIGN.md).
 pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64) -> Result<Tensor> {
-    let scores = (q.contiguous()?.matmul(&k.t()?.contiguous()?)? * scale)?;
-    softmax_last_dim(&scores)?.matmul(&v.contiguous()?)
+    attention_with_bias(q, k, v, scale, None)
 }
 
 /// `softmax(q kᵀ · scale + bias) v`, `bias` broadcast to the scores (e.g. `[B, 1, 1, S]`).
@@ -68,10 +67,10 @@ pub fn attention_with_bias(
     scale: f64,
     bias: Option<&Tensor>,
 ) -> Result<Tensor> {
-    let Some(bias) = bias else {
-        return attention(q, k, v, scale);
-    };
-    let scores = (q.contiguous()?.matmul(&k.t()?.contiguous()?)? * scale)?.broadcast_add(bias)?;
+    let mut scores = (q.contiguous()?.matmul(&k.t()?.contiguous()?)? * scale)?;
+    if let Some(bias) = bias {
+        scores = scores.broadcast_add(bias)?;
+    }
     softmax_last_dim(&scores)?.matmul(&v.contiguous()?)
 }
 

@@ -501,10 +501,9 @@ fn fifth_held_out_sets() {
     assert!(fp <= 2.0, "held-out-5 false positives {fp:.1}%");
 }
 
-/// Rules alone and rules OR classifier on a never-trained held-out set, totals and per category
-/// (base prompts); returns the rules-OR-classifier scores.
-/// Prints a held-out set's numbers (rules alone, rules OR classifier, per category) and asserts
-/// only a floor under its first run, so a regression shows; the floors are not targets.
+/// Prints a never-trained held-out set's numbers (rules alone, rules OR classifier, per
+/// category) and asserts only a floor under its first run, so a regression shows; the floors
+/// are not targets.
 fn held_out_report(
     label: &str,
     files: &[&str; 2],

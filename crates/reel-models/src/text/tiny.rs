@@ -136,8 +136,7 @@ impl TextEncoder for TinyTextEncoder {
             };
             let (q, k, v) = (part(0)?, part(1)?, part(2)?);
             let scale = 1.0 / ((d / heads) as f64).sqrt();
-            let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(&key_bias)?;
-            let a = ops::softmax_last_dim(&scores)?.matmul(&v)?;
+            let a = ops::attention_with_bias(&q, &k, &v, scale, Some(&key_bias))?;
             let a = a.transpose(1, 2)?.contiguous()?.reshape((b, s, d))?;
             h = (h + layer.out.forward(&a)?)?;
             let n = layer.norm2.forward(&h)?;
