@@ -157,6 +157,18 @@ fn bad_input_gets_one_clear_line_and_nonzero_exit() {
             "x",
             "--model",
             &model,
+            "--frame-guidance=-1",
+            "-o",
+            out,
+        ]),
+        "frame guidance must be ≥ 0",
+    );
+    fails(
+        &reel(&[
+            "generate",
+            "x",
+            "--model",
+            &model,
             "-o",
             "/proc/forbidden/x.mp4",
         ]),

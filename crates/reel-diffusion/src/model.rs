@@ -180,6 +180,7 @@ impl VideoModel for WanModel {
             shift: self.scheduler.flow_shift,
             solver: solver.into(),
             negative_prompt: String::new(),
+            frame_guidance: 0.0,
         }
     }
     fn check_samplable(&self) -> Result<()> {

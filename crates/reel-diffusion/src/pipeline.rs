@@ -27,6 +27,10 @@ pub struct SamplerSettings {
     pub shift: f64,
     pub solver: SolverKind,
     pub seed: u64,
+    /// Extra weight on what the pinned frames change in the prediction (0 = off), for models
+    /// that take pinned frames at timestep 0. Costs one more forward pass a step when frames are
+    /// pinned.
+    pub frame_guidance: f64,
 }
 
 /// Reported after every denoising step.
@@ -347,6 +351,23 @@ pub fn generate_window(
             let c = dit.forward(&xin, &timestep, &cond, image)?;
             let u = dit.forward(&xin, &timestep, &uncond, image)?;
             guide(&c, &u, settings.guidance)?
+        };
+        // Frame guidance: both halves of the guidance above see the pinned frames, so they
+        // cancel out of `cond − uncond`; add the pinned frames' own direction, the caption's
+        // prediction with them minus without them (their cells noised like the rest).
+        let out = match (&plan.known, &keep_mask) {
+            (Some(known), Some(keep)) if settings.frame_guidance > 0.0 && any_zero => {
+                let free_x = write_cells(&x, &scale_noise(known, sigma, &noise)?, keep)?;
+                let free_t = Tensor::from_vec(vec![t as f32; tokens], (1, tokens), &dev)?;
+                let with = if settings.guidance == 1.0 {
+                    out.clone()
+                } else {
+                    dit.forward(&xin, &timestep, &cond, image)?
+                };
+                let without = dit.forward(&free_x, &free_t, &cond, image)?;
+                (out + ((with - without)? * settings.frame_guidance)?)?
+            }
+            _ => out,
         };
         // Guidance is linear, so guiding a clean-latent prediction equals guiding its velocity.
         let velocity = prediction.velocity(&out, &x, sigma as f64)?;

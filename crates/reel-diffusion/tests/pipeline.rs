@@ -139,6 +139,7 @@ fn one_euler_step_from_pure_noise_lands_on_the_models_prediction() {
         shift: 1.0,
         solver: reel_diffusion::SolverKind::Euler,
         seed: 0,
+        frame_guidance: 0.0,
     };
     let ctx = reel_diffusion::VideoModel::encode_prompts(&b, &["a red ball moves right"]).unwrap();
     let out = b
@@ -156,4 +157,67 @@ fn one_euler_step_from_pure_noise_lands_on_the_models_prediction() {
     assert!(diff(&run(&b), &(&z - &out).unwrap()) < 1e-5);
     b.config.prediction = reel_models::bundle::Prediction::Sample;
     assert!(diff(&run(&b), &out) < 1e-5);
+}
+
+#[test]
+fn frame_guidance_adds_what_the_pinned_frames_change_in_the_conditional_prediction() {
+    // One Euler step from σ = 1: the latents are x − v, linear in the prediction, and at σ = 1
+    // the pass "without the pinned frames" sees pure noise, which is the text-only timeline's
+    // input. So on the unpinned latent frames, frame guidance w must give
+    // guided(w) = guided(0) + w·(pinned − text-only), both at guidance 1, whatever the CFG scale.
+    // The embedded model, because a random DiT's zero-initialised gates keep tokens apart.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/reel-toy");
+    let b = reel_models::bundle::Bundle::load(&dir, &Device::Cpu).unwrap();
+    let prompt = "a large red ball moves right on a black background";
+    let first = Frame::from_fn(64, 64, |x, y| {
+        let inside = (x as i32 - 16).pow(2) + (y as i32 - 26).pow(2) < 64;
+        image::Rgb(if inside { [230, 40, 40] } else { [0, 0, 0] })
+    });
+    let free = Timeline::text_to_video(prompt, 9, 8.0, 64, 64);
+    let pinned = free.clone().with_known(0, vec![first], 1.0).unwrap();
+    let run = |tl: &Timeline, guidance: f64, frame_guidance: f64| {
+        let s = reel_diffusion::SamplerSettings {
+            steps: 1,
+            guidance,
+            shift: 1.0,
+            solver: reel_diffusion::SolverKind::Euler,
+            seed: 9,
+            frame_guidance,
+        };
+        let lat = generate(&b, tl, &s, GenerateOptions::default())
+            .unwrap()
+            .latents;
+        let t = lat.dim(2).unwrap();
+        lat.narrow(2, 1, t - 1).unwrap() // latent frame 0 holds the pinned frame
+    };
+    let diff = |a: &Tensor, b: &Tensor| reel_models::ops::max_abs_diff(a, b).unwrap();
+    let term = (run(&pinned, 1.0, 0.0) - run(&free, 1.0, 0.0)).unwrap();
+    let size = term
+        .abs()
+        .unwrap()
+        .max_all()
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap();
+    assert!(size > 0.05, "the pinned frame changes nothing ({size})");
+    for guidance in [1.0, 4.0] {
+        let base = run(&pinned, guidance, 0.0);
+        let w = 2.5;
+        let expected = (&base + (&term * w).unwrap()).unwrap();
+        let err = diff(&run(&pinned, guidance, w), &expected);
+        assert!(
+            err < 1e-3 * size.max(1.0),
+            "guidance {guidance}: off by {err}"
+        );
+    }
+    // Nothing pinned: nothing to add, the same bytes.
+    let (_d, tiny) = tiny_bundle();
+    let free = Timeline::text_to_video(prompt, 5, 8.0, 16, 16);
+    let s = |w| reel_diffusion::SamplerSettings {
+        frame_guidance: w,
+        ..settings(4)
+    };
+    let a = generate(&tiny, &free, &s(0.0), GenerateOptions::default()).unwrap();
+    let c = generate(&tiny, &free, &s(3.0), GenerateOptions::default()).unwrap();
+    assert_eq!(bytes(&a.video), bytes(&c.video));
 }

@@ -57,6 +57,7 @@ fn matches_reference(dir: &Path) {
         shift: 3.0,
         solver: SolverKind::UniPc,
         seed: 0,
+        frame_guidance: 0.0,
     };
     let g = generate(
         &model,
@@ -121,6 +122,7 @@ fn prompt_embeddings_of_the_wrong_width_are_refused() {
         shift: 3.0,
         solver: SolverKind::UniPc,
         seed: 0,
+        frame_guidance: 0.0,
     };
     let bad = Tensor::zeros((2, 8, 7), candle_core::DType::F32, &Device::Cpu).unwrap();
     let err = generate(
@@ -195,6 +197,7 @@ fn image_pipeline_matches(dir: &Path, name: &str, given_embeds: bool) {
         shift: 3.0,
         solver: SolverKind::UniPc,
         seed: 0,
+        frame_guidance: 0.0,
     };
     let g = generate(
         &model,
@@ -256,6 +259,7 @@ fn quick_settings() -> SamplerSettings {
         shift: 3.0,
         solver: SolverKind::UniPc,
         seed: 0,
+        frame_guidance: 0.0,
     }
 }
 
@@ -364,6 +368,7 @@ fn ti2v_matches(name: &str) {
         shift: model.defaults().shift,
         solver: SolverKind::UniPc,
         seed: 0,
+        frame_guidance: 0.0,
     };
     assert_eq!(settings.shift, 5.0);
     let g = generate(

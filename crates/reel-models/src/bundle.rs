@@ -131,6 +131,10 @@ pub struct SamplingDefaults {
     pub solver: String,
     #[serde(default)]
     pub negative_prompt: String,
+    /// Weight of the pinned frames' own guidance term (`SamplerSettings::frame_guidance`);
+    /// 0 in bundles written before it existed.
+    #[serde(default)]
+    pub frame_guidance: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -259,6 +263,7 @@ impl BundleConfig {
                 shift: 3.0,
                 solver: "unipc".into(),
                 negative_prompt: String::new(),
+                frame_guidance: 0.0,
             },
             provenance: None,
         })

@@ -131,6 +131,7 @@ impl Engine {
             shift: resolved.shift,
             solver: resolved.solver.parse()?,
             seed: resolved.seed,
+            frame_guidance: resolved.frame_guidance,
         };
         let init_latents = match &opts.init_latents {
             Some(p) => Some(load_latents(p)?),

@@ -35,6 +35,9 @@ pub struct Request {
     pub guidance: Option<f64>,
     #[serde(default)]
     pub shift: Option<f64>,
+    /// Weight of the pinned frames' own guidance term (image→video, keyframes, extend, stitch).
+    #[serde(default)]
+    pub frame_guidance: Option<f64>,
     #[serde(default)]
     pub solver: Option<String>,
     #[serde(default)]
@@ -152,6 +155,9 @@ pub struct Resolved {
     pub steps: usize,
     pub guidance: f64,
     pub shift: f64,
+    /// 0 in records written before it existed, which is how they were made.
+    #[serde(default)]
+    pub frame_guidance: f64,
     pub solver: String,
     pub seed: u64,
     pub fit: String,
@@ -265,6 +271,10 @@ impl Request {
         let shift = self.shift.unwrap_or(d.shift);
         if !(guidance.is_finite() && guidance >= 0.0) || !(shift.is_finite() && shift > 0.0) {
             bail!("guidance must be ≥ 0 and shift > 0 (got {guidance}, {shift})");
+        }
+        let frame_guidance = self.frame_guidance.unwrap_or(d.frame_guidance);
+        if !(frame_guidance.is_finite() && frame_guidance >= 0.0) {
+            bail!("frame guidance must be ≥ 0 (got {frame_guidance})");
         }
         let solver = self.solver.clone().unwrap_or_else(|| d.solver.clone());
         solver.parse::<reel_diffusion::SolverKind>()?;
@@ -384,6 +394,7 @@ impl Request {
             steps,
             guidance,
             shift,
+            frame_guidance,
             solver,
             seed: self.seed.unwrap_or(0),
             fit: fit_name,
@@ -498,6 +509,7 @@ impl Resolved {
             steps: Some(self.steps),
             guidance: Some(self.guidance),
             shift: Some(self.shift),
+            frame_guidance: Some(self.frame_guidance),
             solver: Some(self.solver.clone()),
             seed: Some(self.seed),
             keyframes: self

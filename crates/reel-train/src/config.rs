@@ -259,6 +259,8 @@ pub struct OutputConfig {
     pub guidance: f64,
     pub shift: f64,
     pub solver: String,
+    /// The pinned frames' guidance weight (`SamplerSettings::frame_guidance`; 0 = off).
+    pub frame_guidance: f64,
 }
 
 impl Default for OutputConfig {
@@ -274,6 +276,7 @@ impl Default for OutputConfig {
             guidance: 4.0,
             shift: 3.0,
             solver: "unipc".into(),
+            frame_guidance: 0.0,
         }
     }
 }
@@ -340,6 +343,7 @@ impl TrainConfig {
         cfg.defaults.guidance = self.output.guidance;
         cfg.defaults.shift = self.output.shift;
         cfg.defaults.solver = self.output.solver.clone();
+        cfg.defaults.frame_guidance = self.output.frame_guidance;
         cfg.validate().context("model architecture")?;
         Ok(cfg)
     }

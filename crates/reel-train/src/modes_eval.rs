@@ -52,6 +52,8 @@ pub struct ModesOptions {
     pub steps: Option<usize>,
     pub guidance: Option<f64>,
     pub shift: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_guidance: Option<f64>,
     /// Overrides of the model's default size and window length (frames; also the longest
     /// stretch sampled at once).
     pub width: Option<u32>,
@@ -74,6 +76,7 @@ impl Default for ModesOptions {
             steps: None,
             guidance: None,
             shift: None,
+            frame_guidance: None,
             width: None,
             height: None,
             frames: None,
@@ -948,6 +951,7 @@ pub fn eval_modes(
         shift: opts.shift.unwrap_or(d.shift),
         solver: d.solver.parse()?,
         seed: 0,
+        frame_guidance: opts.frame_guidance.unwrap_or(d.frame_guidance),
     };
     if base.steps == 0 {
         bail!("steps must be at least 1");

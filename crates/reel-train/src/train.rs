@@ -480,6 +480,7 @@ fn dit_samples(run: &Run, out: &Path) -> Result<()> {
             shift: d.shift,
             solver: d.solver.parse()?,
             seed: i as u64,
+            frame_guidance: 0.0,
         };
         let g = generate(&bundle, &tl, &settings, GenerateOptions::default())?;
         write_gif(&g.video, &dir.join(format!("dit_{:06}_{i}.gif", run.step)))?;

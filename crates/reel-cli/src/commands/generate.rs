@@ -47,6 +47,11 @@ pub struct GenerateArgs {
     /// Flow-matching sigma shift.
     #[arg(long)]
     pub shift: Option<f64>,
+    /// Weight of the pinned frames' own guidance term (image, keyframes, extend, stitch; 0 = off;
+    /// default: the model's). Pulls the new frames towards the pinned ones; costs a third
+    /// forward pass a step.
+    #[arg(long)]
+    pub frame_guidance: Option<f64>,
     /// Solver: unipc or euler.
     #[arg(long)]
     pub solver: Option<String>,
@@ -174,6 +179,7 @@ pub fn run(args: GenerateArgs) -> Result<()> {
         steps: args.steps,
         guidance: args.guidance,
         shift: args.shift,
+        frame_guidance: args.frame_guidance,
         solver: args.solver.clone(),
         seed: Some(args.seed),
         keyframes,

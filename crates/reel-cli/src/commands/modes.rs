@@ -20,6 +20,11 @@ pub struct Common {
     pub steps: Option<usize>,
     #[arg(long)]
     pub guidance: Option<f64>,
+    /// Weight of the pinned frames' own guidance term (image, keyframes, extend, stitch; 0 = off;
+    /// default: the model's). Pulls the new frames towards the pinned ones; costs a third
+    /// forward pass a step.
+    #[arg(long)]
+    pub frame_guidance: Option<f64>,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Frame size WxH (default: the input's size when the model can make it, else the model's).
@@ -49,6 +54,7 @@ fn base(prompt: &str, c: &Common) -> Result<Request> {
         fps: c.fps,
         steps: c.steps,
         guidance: c.guidance,
+        frame_guidance: c.frame_guidance,
         seed: Some(c.seed),
         fit: c.fit.clone(),
         ..Default::default()
@@ -238,6 +244,7 @@ pub fn remix(args: RemixArgs) -> Result<()> {
         model: req.model.clone(),
         steps: None,
         guidance: None,
+        frame_guidance: None,
         seed: req.seed.unwrap_or(0),
         size: None,
         fps: None,

@@ -39,6 +39,9 @@ pub struct TrainArgs {
     pub guidance: Option<f64>,
     #[arg(long)]
     pub shift: Option<f64>,
+    /// Override the bundle's frame guidance (--eval-model --modes).
+    #[arg(long)]
+    pub frame_guidance: Option<f64>,
     /// With --eval-model: score the model's VAE on ground-truth clips (encode → decode), the
     /// ceiling any DiT on top of it can reach.
     #[arg(long)]
@@ -134,6 +137,7 @@ fn eval_modes(args: &TrainArgs, bundle: &reel_models::bundle::Bundle) -> Result<
         steps: args.steps,
         guidance: args.guidance,
         shift: args.shift,
+        frame_guidance: args.frame_guidance,
         keep: args.out.clone(),
         ..Default::default()
     };

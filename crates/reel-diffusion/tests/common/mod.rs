@@ -20,5 +20,6 @@ pub fn settings(seed: u64) -> SamplerSettings {
         shift: 3.0,
         solver: SolverKind::UniPc,
         seed,
+        frame_guidance: 0.0,
     }
 }

@@ -215,6 +215,7 @@ fn resume_after_a_kill_continues_bit_identically() -> Result<()> {
         shift: 3.0,
         solver: reel_diffusion::SolverKind::Euler,
         seed: 1,
+        frame_guidance: 0.0,
     };
     let g = generate(&bundle, &tl, &settings, GenerateOptions::default())?;
     assert_eq!(g.video.frames.len(), 5);
