@@ -335,8 +335,10 @@ pub fn generate_window(
             Some(fc) => (Tensor::cat(&[&x, &fc.channels], 1)?, fc.image.as_ref()),
             None => (x.clone(), None),
         };
-        let out = if settings.guidance == 1.0 {
-            dit.forward(&xin, &timestep, &cond, image)?
+        // `cond_out`: the conditional prediction, which frame guidance below reuses.
+        let (out, cond_out) = if settings.guidance == 1.0 {
+            let c = dit.forward(&xin, &timestep, &cond, image)?;
+            (c.clone(), c)
         } else if model.guidance_batching() == GuidanceBatching::Joint {
             let xx = Tensor::cat(&[&xin, &xin], 0)?;
             let tt = Tensor::cat(&[&timestep, &timestep], 0)?;
@@ -346,11 +348,11 @@ pub fn generate_window(
             };
             let out = dit.forward(&xx, &tt, &prompt_embeds, ii.as_ref())?;
             let (c, u) = (out.narrow(0, 0, 1)?, out.narrow(0, 1, 1)?);
-            guide(&c, &u, settings.guidance)?
+            (guide(&c, &u, settings.guidance)?, c)
         } else {
             let c = dit.forward(&xin, &timestep, &cond, image)?;
             let u = dit.forward(&xin, &timestep, &uncond, image)?;
-            guide(&c, &u, settings.guidance)?
+            (guide(&c, &u, settings.guidance)?, c)
         };
         // Frame guidance: both halves of the guidance above see the pinned frames, so they
         // cancel out of `cond − uncond`; add the pinned frames' own direction, the caption's
@@ -359,13 +361,8 @@ pub fn generate_window(
             (Some(known), Some(keep)) if settings.frame_guidance > 0.0 && any_zero => {
                 let free_x = write_cells(&x, &scale_noise(known, sigma, &noise)?, keep)?;
                 let free_t = Tensor::from_vec(vec![t as f32; tokens], (1, tokens), &dev)?;
-                let with = if settings.guidance == 1.0 {
-                    out.clone()
-                } else {
-                    dit.forward(&xin, &timestep, &cond, image)?
-                };
                 let without = dit.forward(&free_x, &free_t, &cond, image)?;
-                (out + ((with - without)? * settings.frame_guidance)?)?
+                (out + ((cond_out - without)? * settings.frame_guidance)?)?
             }
             _ => out,
         };
