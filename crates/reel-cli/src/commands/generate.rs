@@ -48,7 +48,7 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub shift: Option<f64>,
     /// Weight of the pinned frames' own guidance term (image, keyframes, extend, stitch; 0 = off;
-    /// default: the model's). Pulls the new frames towards the pinned ones; costs a third
+    /// default: the model's). Pulls the new frames towards the pinned ones; costs one more
     /// forward pass a step.
     #[arg(long)]
     pub frame_guidance: Option<f64>,
