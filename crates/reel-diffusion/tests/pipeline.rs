@@ -165,7 +165,8 @@ fn frame_guidance_adds_what_the_pinned_frames_change_in_the_conditional_predicti
     // the pass "without the pinned frames" sees pure noise, which is the text-only timeline's
     // input. So on the unpinned latent frames, frame guidance w must give
     // guided(w) = guided(0) + w·(pinned − text-only), both at guidance 1, whatever the CFG scale.
-    // The embedded model, because a random DiT's zero-initialised gates keep tokens apart.
+    // The embedded model: in the random tiny bundle a pinned frame leaves the other latent frames
+    // unchanged (measured: identical), so the term would be zero there.
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/reel-toy");
     let b = reel_models::bundle::Bundle::load(&dir, &Device::Cpu).unwrap();
     let prompt = "a large red ball moves right on a black background";
