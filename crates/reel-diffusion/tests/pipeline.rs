@@ -192,14 +192,9 @@ fn frame_guidance_adds_what_the_pinned_frames_change_in_the_conditional_predicti
         lat.narrow(2, 1, t - 1).unwrap() // latent frame 0 holds the pinned frame
     };
     let diff = |a: &Tensor, b: &Tensor| reel_models::ops::max_abs_diff(a, b).unwrap();
-    let term = (run(&pinned, 1.0, 0.0) - run(&free, 1.0, 0.0)).unwrap();
-    let size = term
-        .abs()
-        .unwrap()
-        .max_all()
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap();
+    let (with, without) = (run(&pinned, 1.0, 0.0), run(&free, 1.0, 0.0));
+    let size = diff(&with, &without);
+    let term = (with - without).unwrap();
     assert!(size > 0.05, "the pinned frame changes nothing ({size})");
     for guidance in [1.0, 4.0] {
         let base = run(&pinned, guidance, 0.0);

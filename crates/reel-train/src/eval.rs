@@ -53,7 +53,7 @@ pub fn eval_model(
             shift: opts.shift.unwrap_or(d.shift),
             solver: d.solver.parse()?,
             seed: opts.seed + i as u64,
-            frame_guidance: 0.0,
+            frame_guidance: d.frame_guidance,
         };
         let g = generate(bundle, &tl, &settings, GenerateOptions::default())?;
         items.push((g.video, p.clone()));

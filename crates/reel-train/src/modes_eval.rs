@@ -52,7 +52,7 @@ pub struct ModesOptions {
     pub steps: Option<usize>,
     pub guidance: Option<f64>,
     pub shift: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub frame_guidance: Option<f64>,
     /// Overrides of the model's default size and window length (frames; also the longest
     /// stretch sampled at once).

@@ -480,7 +480,7 @@ fn dit_samples(run: &Run, out: &Path) -> Result<()> {
             shift: d.shift,
             solver: d.solver.parse()?,
             seed: i as u64,
-            frame_guidance: 0.0,
+            frame_guidance: d.frame_guidance,
         };
         let g = generate(&bundle, &tl, &settings, GenerateOptions::default())?;
         write_gif(&g.video, &dir.join(format!("dit_{:06}_{i}.gif", run.step)))?;
