@@ -21,4 +21,4 @@ pub use io::{
 };
 pub use pngio::{DEFAULT_PATTERN, SEQUENCE_JSON};
 pub use video::{Frame, Video};
-pub use y4m::Y4mLayout;
+pub use y4m::{Y4mLayout, Y4M_HEADER_LIMIT};

@@ -16,8 +16,11 @@ use crate::Video;
 pub const MAGIC: &[u8] = b"YUV4MPEG2";
 /// Header tag (after the `X` prefix) carrying the %-encoded request record.
 const META_TAG: &str = "REEL_REQUEST=";
-/// Longest header line we accept; it holds the metadata, so allow plenty.
+/// Longest header line we accept (files from other writers may carry long records).
 const MAX_HEADER: usize = 16 << 20;
+/// Longest header line, newline included, that ffmpeg's Y4M reader takes (`Y4M_LINE_MAX`); a
+/// longer one makes it refuse the whole file ("Header too large").
+pub const Y4M_HEADER_LIMIT: usize = 256;
 
 /// Sample layout of a Y4M file we write.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -72,9 +75,12 @@ pub fn encode(video: &Video, layout: Y4mLayout, metadata: Option<&str>) -> Resul
         video.height()
     );
     if let Some(m) = metadata {
-        header.push_str(" X");
-        header.push_str(META_TAG);
-        header.push_str(&percent_encode(m));
+        // The record goes in only while ffmpeg can still read the file; a full request does
+        // not fit, and then only the sidecar JSON next to the file holds it.
+        let tag = format!(" X{META_TAG}{}", percent_encode(m));
+        if header.len() + tag.len() < Y4M_HEADER_LIMIT {
+            header.push_str(&tag);
+        }
     }
     header.push('\n');
     let mut out = header.into_bytes();

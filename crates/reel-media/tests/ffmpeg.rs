@@ -52,6 +52,28 @@ fn run(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// ffmpeg reads the Y4M Reel writes even when the request record is far longer than its
+/// 256-byte header line (the record then lives in the sidecar only).
+#[test]
+fn ffmpeg_reads_y4m_written_with_a_long_record() {
+    if !have("ffmpeg") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let y4m = dir.path().join("long.y4m");
+    let record = format!(r#"{{"prompt":"{}"}}"#, "a red ball bounces ".repeat(30));
+    write_video(
+        &moving_square(3),
+        &y4m,
+        &WriteOptions::default().with_metadata(&record),
+    )
+    .unwrap();
+    run(Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&y4m)
+        .args(["-f", "null", "-"]));
+}
+
 #[test]
 fn decodes_x264_stream_with_b_frames_in_display_order() {
     if !have("ffmpeg") || !have("ffprobe") {

@@ -348,6 +348,25 @@ fn metadata_round_trips() {
     assert_eq!(read_metadata(&plain_png).unwrap(), None);
 }
 
+/// A record too long for ffmpeg's 256-byte Y4M header line is left out of the header (the
+/// sidecar holds it), so the file stays readable; a short one is kept.
+#[test]
+fn y4m_headers_stay_within_ffmpegs_line_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = smooth_clip(2, 32, 32, 8.0);
+    let long = format!(r#"{{"prompt":"{}"}}"#, "a red ball ".repeat(40));
+    let path = dir.path().join("long.y4m");
+    write_video(&clip, &path, &WriteOptions::default().with_metadata(&long)).unwrap();
+    let bytes = fs::read(&path).unwrap();
+    let line = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+    assert!(line <= reel_media::Y4M_HEADER_LIMIT, "{line} bytes");
+    assert_eq!(read_metadata(&path).unwrap(), None);
+    assert_eq!(read_video(&path).unwrap().len(), 2);
+    let short = r#"{"seed":1}"#;
+    write_video(&clip, &path, &WriteOptions::default().with_metadata(short)).unwrap();
+    assert_eq!(read_metadata(&path).unwrap().as_deref(), Some(short));
+}
+
 #[test]
 fn corrupt_and_truncated_inputs_give_errors() {
     let dir = tempfile::tempdir().unwrap();

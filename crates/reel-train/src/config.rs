@@ -48,6 +48,29 @@ pub struct ClipSize {
     pub frames: usize,
     #[serde(default = "d_one")]
     pub weight: f64,
+    /// This entry's `data.sampler.layout_spread` (default: the sampler's). An entry in a wider
+    /// world that is always conditioned teaches the DiT to follow pinned frames where they
+    /// disagree with the caption's usual layout, while the other entries keep the narrow world
+    /// that teaches captions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout_spread: Option<f32>,
+    /// This entry's `dit.conditioning.probability` (default: the DiT's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditioning: Option<f64>,
+}
+
+impl ClipSize {
+    /// A shape with weight 1 and no per-entry overrides.
+    pub fn new(width: u32, height: u32, frames: usize) -> Self {
+        Self {
+            width,
+            height,
+            frames,
+            weight: 1.0,
+            layout_spread: None,
+            conditioning: None,
+        }
+    }
 }
 
 fn d_one() -> f64 {
@@ -379,6 +402,16 @@ impl TrainConfig {
             check_size(&format!("data.sizes[{i}]"), s.width, s.height, s.frames, m)?;
             if !(s.weight.is_finite() && s.weight > 0.0) {
                 bail!("data.sizes[{i}].weight must be positive");
+            }
+            if let Some(spread) = s.layout_spread {
+                if !(spread > 0.0 && spread <= 1.0) {
+                    bail!("data.sizes[{i}].layout_spread must be in (0, 1], got {spread}");
+                }
+            }
+            if let Some(p) = s.conditioning {
+                if !(0.0..=1.0).contains(&p) {
+                    bail!("data.sizes[{i}].conditioning must be a probability in [0, 1], got {p}");
+                }
             }
         }
         let vs = arch.vae.spatial_compression() as u32;

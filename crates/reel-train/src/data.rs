@@ -43,6 +43,9 @@ pub fn clip_batch(
     };
     let mut sampler = cfg.data.sampler.clone();
     sampler.aspect = size.width as f32 / size.height as f32;
+    if let Some(spread) = size.layout_spread {
+        sampler.layout_spread = spread;
+    }
     let mut vids = Vec::with_capacity(n);
     let mut captions = Vec::with_capacity(n);
     for _ in 0..n {

@@ -124,8 +124,9 @@ impl LatentPools {
         Ok(())
     }
 
-    /// `n` distinct clips of one size (drawn by weight): latents `[n, C, T, h, w]` and captions.
-    pub fn batch<R: Rng>(&self, rng: &mut R, n: usize) -> Result<(Tensor, Vec<String>)> {
+    /// `n` distinct clips of one size entry (drawn by weight): latents `[n, C, T, h, w]`,
+    /// captions, and the entry (whose overrides apply to the batch).
+    pub fn batch<R: Rng>(&self, rng: &mut R, n: usize) -> Result<(Tensor, Vec<String>, ClipSize)> {
         let total: f64 = self.weights.iter().sum();
         let mut u = rng.random::<f64>() * total;
         let mut which = self.pools.len() - 1;
@@ -140,6 +141,6 @@ impl LatentPools {
         let picks = sample(rng, p.capacity, n.min(p.capacity)).into_vec();
         let z: Vec<&Tensor> = picks.iter().map(|&i| &p.latents[i]).collect();
         let captions = picks.iter().map(|&i| p.captions[i].clone()).collect();
-        Ok((Tensor::cat(&z, 0)?, captions))
+        Ok((Tensor::cat(&z, 0)?, captions, p.size))
     }
 }

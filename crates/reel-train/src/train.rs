@@ -2,7 +2,7 @@
 //! one readable function; all randomness of a step comes from (seed, stage, step).
 
 use crate::checkpoint::{self, Meta, Stage, CHECKPOINT_FILE};
-use crate::config::{ClipSize, PredictionKind, ReconLoss, TrainConfig};
+use crate::config::{ClipSize, DitStage, PredictionKind, ReconLoss, TrainConfig};
 use crate::data::{clip_batch, cond_mask, randn, sample_sigma, step_rng};
 use crate::optim::{learning_rate, Trainable};
 use crate::pool::LatentPools;
@@ -11,6 +11,7 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 use reel_diffusion::frames::tensor_to_video;
 use reel_diffusion::{generate, GenerateOptions, SamplerSettings, Timeline};
 use reel_models::bundle::{Bundle, BundleConfig, BundleVars, Prediction};
@@ -378,6 +379,38 @@ pub(crate) fn object_weights(colour: &Tensor, weight: f64) -> Result<Tensor> {
     Ok(((dev * weight)? + 1.0)?)
 }
 
+/// σ per (sample, latent frame), 0 on the frames given clean, and the captions after dropout:
+/// each sample draws one σ, then (with the entry's conditioning probability) a pattern of
+/// clean frames, then whether its caption is dropped.
+fn noise_levels(
+    dc: &DitStage,
+    entry: &ClipSize,
+    captions: Vec<String>,
+    t: usize,
+    rng: &mut ChaCha8Rng,
+) -> (Vec<f32>, Vec<String>) {
+    let p_conditioned = entry.conditioning.unwrap_or(dc.conditioning.probability);
+    let mut sig = Vec::with_capacity(captions.len() * t);
+    let captions = captions
+        .into_iter()
+        .map(|caption| {
+            let s = sample_sigma(&dc.timesteps, rng) as f32;
+            let mask = if rng.random_bool(p_conditioned) {
+                cond_mask(&dc.conditioning.patterns, t, rng)
+            } else {
+                vec![false; t]
+            };
+            sig.extend(mask.iter().map(|&m| if m { 0.0 } else { s }));
+            if rng.random_bool(dc.caption_dropout) {
+                String::new()
+            } else {
+                caption
+            }
+        })
+        .collect();
+    (sig, captions)
+}
+
 /// One DiT step: flow matching on latents of the frozen VAE, with caption dropout and random
 /// clean conditioning frames (timestep 0 on their tokens, excluded from the loss).
 fn dit_step(
@@ -391,29 +424,13 @@ fn dit_step(
     let (cfg, step) = (&run.cfg, run.step);
     let dc = &cfg.dit;
     let mut rng = step_rng(cfg.seed, 2, data_step);
-    let (x0, batch_captions) = pools.batch(&mut rng, dc.optim.batch)?;
+    let (x0, batch_captions, entry) = pools.batch(&mut rng, dc.optim.batch)?;
     let (b, c, t, h, w) = x0.dims5()?;
     let noise = randn(&mut rng, x0.dims(), &run.dev)?;
 
     let [_, ph, pw] = run.arch.dit.patch_size;
     let per_frame = (h / ph) * (w / pw);
-    let mut sig = Vec::with_capacity(b * t); // σ per (sample, latent frame); 0 = given clean
-    let mut captions = Vec::with_capacity(b);
-    for i in 0..b {
-        let s = sample_sigma(&dc.timesteps, &mut rng) as f32;
-        let mask = if rng.random_bool(dc.conditioning.probability) {
-            cond_mask(&dc.conditioning.patterns, t, &mut rng)
-        } else {
-            vec![false; t]
-        };
-        sig.extend(mask.iter().map(|&m| if m { 0.0 } else { s }));
-        let drop = rng.random_bool(dc.caption_dropout);
-        captions.push(if drop {
-            String::new()
-        } else {
-            batch_captions[i].clone()
-        });
-    }
+    let (sig, captions) = noise_levels(dc, &entry, batch_captions, t, &mut rng);
     let sig_t = Tensor::from_vec(sig.clone(), (b, 1, t, 1, 1), &run.dev)?;
     let x_t = (x0.broadcast_mul(&(1.0 - &sig_t)?)? + noise.broadcast_mul(&sig_t)?)?;
     let tokens: Vec<f32> = sig

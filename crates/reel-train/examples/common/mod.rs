@@ -61,12 +61,7 @@ impl Probe {
     /// of fresh clips from it at the bundle's default size.
     pub fn fresh_clips(&self, stream: u64) -> Result<(ChaCha8Rng, Batch)> {
         let d = self.bundle.config.defaults.clone();
-        let size = ClipSize {
-            width: d.width,
-            height: d.height,
-            frames: d.frames,
-            weight: 1.0,
-        };
+        let size = ClipSize::new(d.width, d.height, d.frames);
         let mut rng = step_rng(self.cfg.seed, stream, 0);
         let batch = clip_batch(&self.cfg, &mut rng, self.clips, size, &Device::Cpu)?;
         Ok((rng, batch))

@@ -378,6 +378,16 @@ fn config_errors_name_the_problem() {
             "\"caption_dropout\": 0.2, \"loss_sigma_floor\": 0",
             &["loss_sigma_floor"],
         ),
+        (
+            "\"weight\": 0.5}",
+            "\"weight\": 0.5, \"layout_spread\": 0}",
+            &["data.sizes[1].layout_spread", "(0, 1]"],
+        ),
+        (
+            "\"weight\": 0.5}",
+            "\"weight\": 0.5, \"conditioning\": 1.5}",
+            &["data.sizes[1].conditioning", "probability"],
+        ),
         // The tiny preset has no colour path, so there are no cell colours to weight by.
         (
             "\"caption_dropout\": 0.2",
@@ -539,4 +549,66 @@ fn detail_basis_is_fitted_before_training_and_kept_through_it() -> Result<()> {
         0.0
     );
     Ok(())
+}
+
+/// A size entry's `layout_spread` renders exactly the clips of a config whose sampler has that
+/// spread, and a different world from the sampler's own.
+#[test]
+fn a_size_entrys_layout_spread_replaces_the_samplers() -> Result<()> {
+    let narrow = {
+        let mut c = tiny();
+        c.data.sampler.layout_spread = 0.25;
+        c
+    };
+    let wide = {
+        let mut c = narrow.clone();
+        c.data.sampler.layout_spread = 1.0;
+        c
+    };
+    let size = ClipSize::new(32, 32, 5);
+    let render = |cfg: &TrainConfig, size: ClipSize| -> Result<Vec<f32>> {
+        let mut rng = step_rng(cfg.seed, 9, 0);
+        let b = clip_batch(cfg, &mut rng, 4, size, &Device::Cpu)?;
+        Ok(b.video.flatten_all()?.to_vec1()?)
+    };
+    let overridden = ClipSize {
+        layout_spread: Some(1.0),
+        ..size
+    };
+    assert_eq!(render(&narrow, overridden)?, render(&wide, size)?);
+    assert_ne!(render(&narrow, overridden)?, render(&narrow, size)?);
+    Ok(())
+}
+
+/// A size entry's `conditioning` probability replaces the DiT's: 1 conditions every sample
+/// (its first frame given clean, σ 0), 0 none; without it the DiT's probability applies.
+#[test]
+fn a_size_entrys_conditioning_probability_replaces_the_dits() {
+    let mut cfg = tiny();
+    // Only the first-frame pattern, so a conditioned sample always has a clean frame (the
+    // random pattern may pick none).
+    let p = &mut cfg.dit.conditioning.patterns;
+    (p.last, p.first_last, p.prefix, p.suffix, p.random) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (t, n) = (5, 64);
+    let captions = vec!["a red ball".to_string(); n];
+    let conditioned = |entry: &ClipSize| -> usize {
+        let mut rng = step_rng(cfg.seed, 2, 0);
+        let (sig, out) = noise_levels(&cfg.dit, entry, captions.clone(), t, &mut rng);
+        assert_eq!((sig.len(), out.len()), (n * t, n));
+        sig.chunks(t).filter(|s| s.contains(&0.0)).count()
+    };
+    let size = ClipSize::new(32, 32, 5);
+    let always = ClipSize {
+        conditioning: Some(1.0),
+        ..size
+    };
+    let never = ClipSize {
+        conditioning: Some(0.0),
+        ..size
+    };
+    assert_eq!(conditioned(&always), n);
+    assert_eq!(conditioned(&never), 0);
+    // The tiny config's own probability is 0.5.
+    let default = conditioned(&size);
+    assert!((16..=48).contains(&default), "{default} of {n} conditioned");
 }
