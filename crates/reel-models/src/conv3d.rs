@@ -438,22 +438,23 @@ impl candle_core::CustomOp3 for ShiftedConv {
     }
 }
 
-/// Whether [`ShiftedConv`] serves this call: CPU f32, stride 1, more than one tap, a bias, and
-/// no tensor that autograd tracks (inference).
-fn shifted_conv_applies(
+/// The bias, when [`ShiftedConv`] serves this call: CPU f32, stride 1, more than one tap, a
+/// bias, and no tensor that autograd tracks (inference).
+fn shifted_conv_bias<'a>(
     x: &Tensor,
     weight: &Tensor,
-    bias: Option<&Tensor>,
+    bias: Option<&'a Tensor>,
     g: &Conv3dGeom,
-) -> bool {
-    let Some(bias) = bias else { return false };
-    x.device().is_cpu()
+) -> Option<&'a Tensor> {
+    let bias = bias?;
+    let applies = x.device().is_cpu()
         && x.dtype() == candle_core::DType::F32
         && weight.dtype() == candle_core::DType::F32
         && bias.dtype() == candle_core::DType::F32
         && g.stride == [1, 1, 1]
         && g.taps() > 1
-        && !(x.track_op() || weight.track_op() || bias.track_op())
+        && !(x.track_op() || weight.track_op() || bias.track_op());
+    applies.then_some(bias)
 }
 
 /// Largest im2col matrix built at once (f32 elements; 24 MiB, under glibc's mmap threshold as
@@ -478,14 +479,12 @@ pub fn conv3d(
         );
     }
     let [ot, oh, ow] = g.out_dims([t, h, w])?;
-    if shifted_conv_applies(x, weight, bias, g) {
-        if let Some(bias) = bias {
-            return x.contiguous()?.apply_op3(
-                &weight.contiguous()?,
-                &bias.contiguous()?,
-                ShiftedConv { geom: *g },
-            );
-        }
+    if let Some(bias) = shifted_conv_bias(x, weight, bias, g) {
+        return x.contiguous()?.apply_op3(
+            &weight.contiguous()?,
+            &bias.contiguous()?,
+            ShiftedConv { geom: *g },
+        );
     }
     let cols = c * g.taps() * ot * oh * ow;
     if b > 1 && g.taps() > 1 && b * cols > MAX_COLUMN_FLOATS {
@@ -793,6 +792,18 @@ mod tests {
                 stride: [2, 3, 1],
                 pad: [(1, 2), (3, 0), (0, 2)],
             },
+            // Per-frame 3×3 (the resample convs).
+            Conv3dGeom {
+                kernel: [1, 3, 3],
+                stride: [1, 1, 1],
+                pad: [(0, 0), (1, 1), (1, 1)],
+            },
+            // The odd mix at stride 1.
+            Conv3dGeom {
+                kernel: [2, 3, 2],
+                stride: [1, 1, 1],
+                pad: [(1, 2), (3, 0), (0, 2)],
+            },
         ]
     }
 
@@ -800,36 +811,19 @@ mod tests {
     /// tracks the input; both match the direct convolution.
     #[test]
     fn both_stride_one_paths_match_direct_convolution() {
-        let geoms = [
-            Conv3dGeom {
-                kernel: [3, 3, 3],
-                stride: [1, 1, 1],
-                pad: [(2, 0), (1, 1), (1, 1)],
-            },
-            Conv3dGeom {
-                kernel: [1, 3, 3],
-                stride: [1, 1, 1],
-                pad: [(0, 0), (1, 1), (1, 1)],
-            },
-            Conv3dGeom {
-                kernel: [2, 3, 2],
-                stride: [1, 1, 1],
-                pad: [(1, 2), (3, 0), (0, 2)],
-            },
-        ];
-        for g in geoms {
+        for g in geoms().into_iter().filter(|g| g.stride == [1, 1, 1]) {
             let x = randn(&[2, 3, 7, 6, 5]);
             let w = randn(&[4, 3, g.kernel[0], g.kernel[1], g.kernel[2]]);
             let b = randn(&[4]);
             let want = naive_conv3d(&x, &w, &b, &g);
-            assert!(shifted_conv_applies(&x, &w, Some(&b), &g), "{g:?}");
+            assert!(shifted_conv_bias(&x, &w, Some(&b), &g).is_some(), "{g:?}");
             let fast = conv3d(&x, &w, Some(&b), &g).unwrap();
             assert!(
                 max_diff(&fast, &want) < 1e-4,
                 "shifted path, geometry {g:?}"
             );
             let tracked = Var::from_tensor(&x).unwrap();
-            assert!(!shifted_conv_applies(tracked.as_tensor(), &w, Some(&b), &g));
+            assert!(shifted_conv_bias(tracked.as_tensor(), &w, Some(&b), &g).is_none());
             let slow = conv3d(tracked.as_tensor(), &w, Some(&b), &g).unwrap();
             assert!(max_diff(&slow, &want) < 1e-4, "im2col path, geometry {g:?}");
         }
