@@ -29,6 +29,10 @@ pub struct TrainArgs {
     /// Number of prompts of the fixed evaluation set (--eval-model; default 200, 20 with --modes).
     #[arg(long)]
     pub prompts: Option<usize>,
+    /// Seed of the prompt set (--eval-model). The default is the model card's set; tune sampler
+    /// settings on another seed so that the card's scores stay untuned.
+    #[arg(long, requires = "eval_model")]
+    pub prompt_seed: Option<u64>,
     /// Write the evaluation report as JSON here (--eval-model).
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -108,6 +112,7 @@ fn eval(args: &TrainArgs, model: &std::path::Path) -> Result<()> {
         steps: args.steps,
         guidance: args.guidance,
         shift: args.shift,
+        prompt_seed: args.prompt_seed.unwrap_or(reel_world::EVAL_PROMPT_SEED),
         ..Default::default()
     };
     let pb = if args.no_progress {
@@ -138,6 +143,7 @@ fn eval_modes(args: &TrainArgs, bundle: &reel_models::bundle::Bundle) -> Result<
         guidance: args.guidance,
         shift: args.shift,
         frame_guidance: args.frame_guidance,
+        prompt_seed: args.prompt_seed.unwrap_or(reel_world::EVAL_PROMPT_SEED),
         keep: args.out.clone(),
         ..Default::default()
     };
