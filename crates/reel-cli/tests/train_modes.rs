@@ -53,3 +53,54 @@ fn modes_table_and_json_on_a_tiny_bundle() {
     assert!(!bad.status.success());
     assert!(!String::from_utf8_lossy(&bad.stderr).contains("panicked"));
 }
+
+#[test]
+fn eval_model_scores_the_prompt_set_of_the_given_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("tiny");
+    let model = model.to_str().unwrap();
+    let init = reel(&["init-model", "--preset", "tiny", "--out", model]);
+    assert!(init.status.success(), "{:?}", init);
+    let prompts_scored = |seed: Option<&str>| {
+        let json = dir.path().join("eval.json");
+        let mut args = vec![
+            "train",
+            "--eval-model",
+            model,
+            "--prompts",
+            "3",
+            "--steps",
+            "1",
+        ];
+        args.extend(["--no-progress", "--json", json.to_str().unwrap()]);
+        if let Some(s) = seed {
+            args.extend(["--prompt-seed", s]);
+        }
+        let out = reel(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        doc["evals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["prompt"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    // Without the flag: the model card's set; with it: the set of that seed, for tuning.
+    let card = reel_world::eval_prompt_set(3, reel_world::EVAL_PROMPT_SEED);
+    assert_eq!(prompts_scored(None), card);
+    let tuning = prompts_scored(Some("7"));
+    assert_eq!(tuning, reel_world::eval_prompt_set(3, 7));
+    assert_ne!(tuning, card);
+
+    // The seed picks prompts for an evaluation; alone it is a usage error.
+    let bad = reel(&["train", "--prompt-seed", "7"]);
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("--eval-model"), "{stderr}");
+}
