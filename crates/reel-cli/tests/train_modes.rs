@@ -9,13 +9,19 @@ fn reel(args: &[&str]) -> Output {
         .expect("run reel")
 }
 
+/// A random tiny bundle in `dir`; returns its path.
+fn tiny_bundle(dir: &std::path::Path) -> String {
+    let model = dir.join("tiny").to_str().unwrap().to_string();
+    let init = reel(&["init-model", "--preset", "tiny", "--out", &model]);
+    assert!(init.status.success(), "{:?}", init);
+    model
+}
+
 #[test]
 fn modes_table_and_json_on_a_tiny_bundle() {
     let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("tiny");
-    let model = model.to_str().unwrap();
-    let init = reel(&["init-model", "--preset", "tiny", "--out", model]);
-    assert!(init.status.success(), "{:?}", init);
+    let model = tiny_bundle(dir.path());
+    let model = model.as_str();
     let json = dir.path().join("modes.json");
     let out = reel(&[
         "train",
@@ -57,10 +63,8 @@ fn modes_table_and_json_on_a_tiny_bundle() {
 #[test]
 fn eval_model_scores_the_prompt_set_of_the_given_seed() {
     let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("tiny");
-    let model = model.to_str().unwrap();
-    let init = reel(&["init-model", "--preset", "tiny", "--out", model]);
-    assert!(init.status.success(), "{:?}", init);
+    let model = tiny_bundle(dir.path());
+    let model = model.as_str();
     let prompts_scored = |seed: Option<&str>| {
         let json = dir.path().join("eval.json");
         let mut args = vec![

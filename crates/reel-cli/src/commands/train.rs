@@ -63,6 +63,13 @@ pub struct TrainArgs {
     pub no_progress: bool,
 }
 
+impl TrainArgs {
+    /// The evaluation's prompt-set seed: the model card's unless `--prompt-seed` is given.
+    fn prompt_seed(&self) -> u64 {
+        self.prompt_seed.unwrap_or(reel_world::EVAL_PROMPT_SEED)
+    }
+}
+
 pub fn run(args: TrainArgs) -> Result<()> {
     if let Some(n) = args.threads {
         if n == 0 {
@@ -112,7 +119,7 @@ fn eval(args: &TrainArgs, model: &std::path::Path) -> Result<()> {
         steps: args.steps,
         guidance: args.guidance,
         shift: args.shift,
-        prompt_seed: args.prompt_seed.unwrap_or(reel_world::EVAL_PROMPT_SEED),
+        prompt_seed: args.prompt_seed(),
         ..Default::default()
     };
     let pb = if args.no_progress {
@@ -143,7 +150,7 @@ fn eval_modes(args: &TrainArgs, bundle: &reel_models::bundle::Bundle) -> Result<
         guidance: args.guidance,
         shift: args.shift,
         frame_guidance: args.frame_guidance,
-        prompt_seed: args.prompt_seed.unwrap_or(reel_world::EVAL_PROMPT_SEED),
+        prompt_seed: args.prompt_seed(),
         keep: args.out.clone(),
         ..Default::default()
     };
