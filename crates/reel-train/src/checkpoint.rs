@@ -19,6 +19,8 @@ const FORMAT: &str = "reel-train-checkpoint-1";
 pub enum Stage {
     Vae,
     Dit,
+    /// The optional decoder stage (`TrainConfig::decoder`).
+    Decoder,
     Done,
 }
 

@@ -1,4 +1,5 @@
-//! The training config file: architecture, data and the two stages (VAE, then DiT + text).
+//! The training config file: architecture, data and the stages (VAE, then DiT + text, then
+//! optionally more training of the VAE decoder alone).
 //! Every struct refuses unknown keys, and `validate` refuses sizes the models cannot take.
 
 use anyhow::{bail, Context, Result};
@@ -19,6 +20,9 @@ pub struct TrainConfig {
     pub data: DataConfig,
     pub vae: VaeStage,
     pub dit: DitStage,
+    /// Stage 3 (optional): the VAE decoder trained further, the encoder frozen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoder: Option<DecoderStage>,
     #[serde(default)]
     pub output: OutputConfig,
 }
@@ -173,6 +177,19 @@ pub struct VaeStage {
     /// (`detail_channels` > 0) before the first step.
     #[serde(default = "d_detail_fit_clips")]
     pub detail_fit_clips: usize,
+}
+
+/// More training of the VAE decoder on the frozen encoder's latents, after the DiT stage. The
+/// encoder (so the latent space the DiT learned) does not change; only how latents become
+/// pixels does. The reconstruction loss, object weight and latent noise are `vae`'s.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecoderStage {
+    pub optim: OptimConfig,
+    /// Crop of the first data size (as `vae.width`/`height`), and clip length (1 + c_t·k).
+    pub width: u32,
+    pub height: u32,
+    pub frames: usize,
 }
 
 fn d_detail_fit_clips() -> usize {
@@ -418,16 +435,20 @@ impl TrainConfig {
         if self.vae.colour_anchor > 0.0 && arch.vae.z_dim < 3 {
             bail!("vae.colour_anchor needs z_dim ≥ 3 (it anchors three latent channels)");
         }
-        check_size("vae", self.vae.width, self.vae.height, self.vae.frames, vs)?;
         let first = self.data.sizes[0];
-        if self.vae.width > first.width || self.vae.height > first.height {
-            bail!(
-                "vae: crop {}x{} is larger than the first data size {}x{}",
-                self.vae.width,
-                self.vae.height,
-                first.width,
-                first.height
-            );
+        let mut crops = vec![("vae", self.vae.width, self.vae.height, self.vae.frames)];
+        if let Some(d) = &self.decoder {
+            crops.push(("decoder", d.width, d.height, d.frames));
+        }
+        for (what, w, h, f) in crops {
+            check_size(what, w, h, f, vs)?;
+            if w > first.width || h > first.height {
+                bail!(
+                    "{what}: crop {w}x{h} is larger than the first data size {}x{}",
+                    first.width,
+                    first.height
+                );
+            }
         }
         if !(self.data.fps.is_finite() && self.data.fps > 0.0) {
             bail!("data.fps must be positive");
@@ -436,7 +457,11 @@ impl TrainConfig {
             bail!("data.canonical_caption must be in [0, 1]");
         }
         self.data.sampler.validate().context("data.sampler")?;
-        for (name, o) in [("vae", &self.vae.optim), ("dit", &self.dit.optim)] {
+        let mut optims = vec![("vae", &self.vae.optim), ("dit", &self.dit.optim)];
+        if let Some(d) = &self.decoder {
+            optims.push(("decoder", &d.optim));
+        }
+        for (name, o) in optims {
             if o.batch == 0 {
                 bail!("{name}.optim.batch must be at least 1");
             }

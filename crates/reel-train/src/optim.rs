@@ -65,6 +65,21 @@ impl Trainable {
         }
     }
 
+    /// Starts a new optimisation from the exported weights: the parameters become the EMA
+    /// weights (when `use_ema`), moments and step count are reset, the EMA restarts there.
+    pub fn restart(&mut self, use_ema: bool) -> Result<()> {
+        for i in 0..self.vars.len() {
+            if use_ema {
+                self.vars[i].set(&self.ema[i])?;
+            }
+            self.ema[i] = self.vars[i].as_tensor().detach().copy()?;
+            self.m[i] = self.m[i].zeros_like()?;
+            self.v[i] = self.v[i].zeros_like()?;
+        }
+        self.t = 0;
+        Ok(())
+    }
+
     pub fn num_params(&self) -> usize {
         self.vars.iter().map(|v| v.elem_count()).sum()
     }

@@ -1,4 +1,4 @@
-//! The training run: VAE stage, latent statistics, DiT + text stage, export. Each stage's step is
+//! The training run: VAE stage, latent statistics, DiT + text stage, optional decoder stage, export. Each stage's step is
 //! one readable function; all randomness of a step comes from (seed, stage, step).
 
 use crate::checkpoint::{self, Meta, Stage, CHECKPOINT_FILE};
@@ -44,6 +44,7 @@ pub struct Outcome {
     /// Mean loss over the last logged window of each stage.
     pub last_vae_loss: Option<f64>,
     pub last_dit_loss: Option<f64>,
+    pub last_decoder_loss: Option<f64>,
     pub elapsed_secs: f64,
 }
 
@@ -140,9 +141,25 @@ impl Run {
     }
 
     /// The VAE as exported (EMA weights, statistics, clamped output), without gradients.
+    /// Whether the VAE's exported weights are its EMA: the decoder stage's setting once that
+    /// stage has restarted the optimiser from them, the VAE stage's before.
+    fn vae_ema(&self) -> bool {
+        match (&self.cfg.decoder, self.stage) {
+            (Some(d), Stage::Done) => d.optim.ema_decay > 0.0,
+            (Some(d), Stage::Decoder) if self.step > 0 => d.optim.ema_decay > 0.0,
+            _ => self.cfg.vae.optim.ema_decay > 0.0,
+        }
+    }
+
+    /// The decoder stage trains the decoder only: the encoder side, which defines the latent
+    /// space the DiT learned, is kept exactly.
+    fn freeze_encoder(&mut self) {
+        self.vae_p
+            .freeze(|n| n.starts_with("vae.encoder.") || n.starts_with("vae.quant_conv."));
+    }
+
     fn frozen_vae(&self) -> Result<Vae> {
-        let ema = self.cfg.vae.optim.ema_decay > 0.0;
-        let w = self.vae_p.export("vae", ema)?;
+        let w = self.vae_p.export("vae", self.vae_ema())?;
         let vb = VarBuilder::from_tensors(w, DType::F32, &self.dev);
         Vae::new(&self.arch_with_stats().vae, vb)
     }
@@ -189,44 +206,17 @@ fn vae_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, f64)> {
     let mut rng = step_rng(cfg.seed, 1, data_step);
     // Clips render at the first training size and are cropped to the VAE's (cheaper) size, so
     // objects keep the pixel scale the model will see.
-    let full = cfg.data.sizes[0];
-    let size = ClipSize {
+    let crop = ClipSize {
+        width: cfg.vae.width,
+        height: cfg.vae.height,
         frames: cfg.vae.frames,
-        ..full
+        ..cfg.data.sizes[0]
     };
-    let batch = clip_batch(cfg, &mut rng, cfg.vae.optim.batch, size, &run.dev)?;
-    let (vw, vh) = (cfg.vae.width as usize, cfg.vae.height as usize);
-    let x0 = rng.random_range(0..=full.width as usize - vw);
-    let y0 = rng.random_range(0..=full.height as usize - vh);
-    let video = batch
-        .video
-        .narrow(3, y0, vh)?
-        .narrow(4, x0, vw)?
-        .contiguous()?;
+    let video = cropped_clips(cfg, &mut rng, cfg.vae.optim.batch, crop, &run.dev)?;
     let (mu, logvar) = vae.encode_dist(&video)?;
     let logvar = logvar.clamp(-30f32, 20f32)?;
-    let eps = randn(&mut rng, mu.dims(), &run.dev)?;
-    // Sampling the learned posterior drowns the small initial means in unit noise and stalls a
-    // short run; a fixed small noise keeps the decoder robust to imperfect DiT latents instead.
-    let z = match cfg.vae.latent_noise {
-        None => (&mu + ((&logvar * 0.5)?.exp()? * eps)?)?,
-        Some(s) => (&mu + (eps * s)?)?,
-    };
-    let rec = vae.decode(&z)?;
-    let diff = (rec - &video)?;
-    let err = match cfg.vae.recon {
-        ReconLoss::L1 => diff.abs()?,
-        ReconLoss::Mse => diff.sqr()?,
-    };
-    // Objects cover a few percent of the pixels; weighting pixels by how far they are from
-    // their frame's mean colour keeps them from being ignored in favour of the background.
-    let recon = if cfg.vae.object_weight > 0.0 {
-        let w = object_weights(&video, cfg.vae.object_weight)?;
-        let total = 3.0 * w.sum_all()?.to_scalar::<f32>()? as f64;
-        (err.broadcast_mul(&w)?.sum_all()? / total)?
-    } else {
-        err.mean_all()?
-    };
+    let z = decoder_input(cfg, &mu, &logvar, &mut rng)?;
+    let recon = reconstruction_loss(cfg, &vae.decode(&z)?, &video)?;
     let kl = (((mu.sqr()? + logvar.exp()?)? - 1.0)? - &logvar)?.mean_all()?;
     let mut loss = (&recon + (kl * (0.5 * cfg.vae.kl_weight))?)?;
     if cfg.vae.colour_anchor > 0.0 {
@@ -246,6 +236,96 @@ fn vae_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, f64)> {
         recon.to_scalar::<f32>()? as f64,
     ))
 }
+
+/// `n` clips rendered at the first training size and cropped at random to `crop`'s size (the
+/// VAE is convolutional, so crops suffice, and objects keep the pixel scale the model sees).
+fn cropped_clips(
+    cfg: &TrainConfig,
+    rng: &mut ChaCha8Rng,
+    n: usize,
+    crop: ClipSize,
+    dev: &Device,
+) -> Result<Tensor> {
+    let full = ClipSize {
+        frames: crop.frames,
+        ..cfg.data.sizes[0]
+    };
+    let batch = clip_batch(cfg, rng, n, full, dev)?;
+    let (w, h) = (crop.width as usize, crop.height as usize);
+    let x0 = rng.random_range(0..=full.width as usize - w);
+    let y0 = rng.random_range(0..=full.height as usize - h);
+    Ok(batch
+        .video
+        .narrow(3, y0, h)?
+        .narrow(4, x0, w)?
+        .contiguous()?)
+}
+
+/// The latents the decoder learns from. Sampling the learned posterior drowns the small initial
+/// means in unit noise and stalls a short run; a fixed small noise (`vae.latent_noise`) keeps
+/// the decoder robust to imperfect DiT latents instead.
+fn decoder_input(
+    cfg: &TrainConfig,
+    mu: &Tensor,
+    logvar: &Tensor,
+    rng: &mut ChaCha8Rng,
+) -> Result<Tensor> {
+    let eps = randn(rng, mu.dims(), mu.device())?;
+    Ok(match cfg.vae.latent_noise {
+        None => (mu + ((logvar * 0.5)?.exp()? * eps)?)?,
+        Some(s) => (mu + (eps * s)?)?,
+    })
+}
+
+/// `vae.recon` error of `rec` against `video`; objects cover a few percent of the pixels, so
+/// pixels far from their frame's mean colour weigh `vae.object_weight` more, keeping them from
+/// being ignored in favour of the background.
+fn reconstruction_loss(cfg: &TrainConfig, rec: &Tensor, video: &Tensor) -> Result<Tensor> {
+    let diff = (rec - video)?;
+    let err = match cfg.vae.recon {
+        ReconLoss::L1 => diff.abs()?,
+        ReconLoss::Mse => diff.sqr()?,
+    };
+    Ok(if cfg.vae.object_weight > 0.0 {
+        let w = object_weights(video, cfg.vae.object_weight)?;
+        let total = 3.0 * w.sum_all()?.to_scalar::<f32>()? as f64;
+        (err.broadcast_mul(&w)?.sum_all()? / total)?
+    } else {
+        err.mean_all()?
+    })
+}
+
+/// One step of the decoder stage: the decoder reconstructs clips from the frozen encoder's
+/// latents (no gradient reaches the encoder). Returns the reconstruction loss.
+fn decoder_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<f64> {
+    let cfg = &run.cfg;
+    let d = cfg
+        .decoder
+        .as_ref()
+        .context("no decoder stage configured")?;
+    let mut rng = step_rng(cfg.seed, DECODER_STAGE, data_step);
+    let crop = ClipSize {
+        width: d.width,
+        height: d.height,
+        frames: d.frames,
+        ..cfg.data.sizes[0]
+    };
+    let video = cropped_clips(cfg, &mut rng, d.optim.batch, crop, &run.dev)?;
+    let (mu, logvar) = vae.encode_dist(&video)?;
+    let (mu, logvar) = (mu.detach(), logvar.clamp(-30f32, 20f32)?.detach());
+    let z = decoder_input(cfg, &mu, &logvar, &mut rng)?;
+    let loss = reconstruction_loss(cfg, &vae.decode(&z)?, &video)?;
+    let grads = loss.backward()?;
+    let o = d.optim.clone();
+    run.vae_p.step(&grads, learning_rate(&o, run.step), &o)?;
+    if o.ema_decay > 0.0 {
+        run.vae_p.update_ema(o.ema_decay)?;
+    }
+    Ok(loss.to_scalar::<f32>()? as f64)
+}
+
+/// Random stream of the decoder stage's steps.
+const DECODER_STAGE: u64 = 6;
 
 /// Per-channel mean and std of the (EMA) VAE's latent means over `stats_clips` clips of the
 /// first training size; the DiT then sees roughly unit-variance latents.
@@ -540,10 +620,16 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
         let comparable = |c: &TrainConfig| {
             let mut c = c.clone();
             c.output = Default::default();
-            let dit_started =
-                meta.stage == Stage::Done || (meta.stage == Stage::Dit && meta.step > 0);
+            let dit_started = matches!(meta.stage, Stage::Decoder | Stage::Done)
+                || (meta.stage == Stage::Dit && meta.step > 0);
             if !dit_started {
                 c.dit = cfg.dit.clone();
+            }
+            // A finished run without a decoder stage may gain one.
+            let decoder_started = (meta.stage == Stage::Decoder && meta.step > 0)
+                || (meta.stage == Stage::Done && meta.config.decoder.is_some());
+            if !decoder_started {
+                c.decoder = cfg.decoder.clone();
             }
             c
         };
@@ -561,6 +647,9 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
         run.step = meta.step;
         run.stats = meta.latent_stats;
         run.elapsed = meta.elapsed_secs;
+        if run.stage == Stage::Done && meta.config.decoder.is_none() && cfg.decoder.is_some() {
+            (run.stage, run.step) = (Stage::Decoder, 0);
+        }
         run
     } else {
         if ckpt.exists() {
@@ -594,6 +683,7 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
         step: run.step,
         last_vae_loss: None,
         last_dit_loss: None,
+        last_decoder_loss: None,
         elapsed_secs: run.elapsed,
     };
     let bar = |len: usize, pos: usize, name: &str| {
@@ -741,6 +831,75 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
             }
         }
         pb.finish_and_clear();
+        run.stage = if run.cfg.decoder.is_some() {
+            Stage::Decoder
+        } else {
+            Stage::Done
+        };
+        run.step = 0;
+        run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
+        run.save_checkpoint(out)?;
+    }
+
+    // ---- stage 3 (optional): the decoder alone on the frozen encoder's latents ----
+    if run.stage == Stage::Decoder {
+        let o = run
+            .cfg
+            .decoder
+            .as_ref()
+            .context("no decoder stage configured")?
+            .optim
+            .clone();
+        if run.step == 0 {
+            // From the weights the DiT stage used (the VAE's EMA), with a fresh optimiser.
+            let ema = run.vae_ema();
+            run.vae_p.restart(ema)?;
+        }
+        run.freeze_encoder();
+        let mut vcfg = run.arch_with_stats().vae;
+        vcfg.clip_output = false; // the clamp would stop gradients at black and white
+        let vae = Vae::new(
+            &vcfg,
+            VarBuilder::from_varmap(&run.vae_vars, DType::F32, &run.dev),
+        )?;
+        let pb = bar(o.steps, run.step, "decoder");
+        let (mut acc, mut n, mut t0) = (0.0, 0usize, Instant::now());
+        while run.step < o.steps {
+            if opts.stop_after.is_some_and(|s| done_here >= s) {
+                run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
+                run.save_checkpoint(out)?;
+                outcome.stage = run.stage;
+                outcome.step = run.step;
+                return Ok(outcome);
+            }
+            let data_step = run.step;
+            let loss = decoder_step(&mut run, &vae, data_step)?;
+            run.step += 1;
+            done_here += 1;
+            (acc, n) = (acc + loss, n + 1);
+            let sps = (n * o.batch) as f64 / t0.elapsed().as_secs_f64();
+            pb.set_message(format!("loss {loss:.4} {sps:.1} clips/s"));
+            pb.inc(1);
+            if run.step % run.cfg.output.log_every == 0 || run.step == o.steps {
+                outcome.last_decoder_loss = Some(acc / n as f64);
+                pb.suspend(|| {
+                    log(format!(
+                        "decoder step {}/{} recon {:.5} lr {:.2e} {:.2} clips/s",
+                        run.step,
+                        o.steps,
+                        acc / n as f64,
+                        learning_rate(&o, run.step - 1),
+                        sps
+                    ))
+                });
+                (acc, n, t0) = (0.0, 0, Instant::now());
+            }
+            if run.step % run.cfg.output.checkpoint_every == 0 {
+                run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
+                run.save_checkpoint(out)?;
+            }
+        }
+        pb.finish_and_clear();
         run.stage = Stage::Done;
         run.step = 0;
         run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
@@ -768,11 +927,21 @@ fn export(run: &Run, dir: &Path) -> Result<()> {
         "trained_by": "reel train",
         "training_config": run.cfg,
         "stage": run.stage,
-        "dit_steps_done": if run.stage == Stage::Done { run.cfg.dit.optim.steps } else { run.step },
+        "dit_steps_done": match run.stage {
+            Stage::Vae => 0,
+            Stage::Dit => run.step,
+            Stage::Decoder | Stage::Done => run.cfg.dit.optim.steps,
+        },
         "vae_steps": run.cfg.vae.optim.steps,
+        "decoder_steps_done": match (&run.cfg.decoder, run.stage) {
+            (None, _) => None,
+            (Some(_), Stage::Decoder) => Some(run.step),
+            (Some(d), Stage::Done) => Some(d.optim.steps),
+            (Some(_), _) => Some(0),
+        },
         "train_seconds": run.elapsed.round(),
     }));
-    let ve = run.cfg.vae.optim.ema_decay > 0.0;
+    let ve = run.vae_ema();
     let de = run.cfg.dit.optim.ema_decay > 0.0;
     let vars = BundleVars {
         dit: to_varmap(run.dit_p.export("dit", de)?)?,

@@ -612,3 +612,123 @@ fn a_size_entrys_conditioning_probability_replaces_the_dits() {
     let default = conditioned(&size);
     assert!((16..=48).contains(&default), "{default} of {n} conditioned");
 }
+
+fn with_decoder_stage(mut cfg: TrainConfig, steps: usize) -> TrainConfig {
+    cfg.decoder = Some(crate::config::DecoderStage {
+        optim: crate::config::OptimConfig {
+            steps,
+            ..cfg.vae.optim.clone()
+        },
+        width: 16,
+        height: 16,
+        frames: 5,
+    });
+    cfg
+}
+
+fn bundle_vae(dir: &Path) -> HashMap<String, Tensor> {
+    let path = dir.join(BUNDLE_DIR).join(reel_models::bundle::VAE_FILE);
+    candle_core::safetensors::load(path, &Device::Cpu).unwrap()
+}
+
+fn same(a: &Tensor, b: &Tensor) -> bool {
+    let f = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    f(a) == f(b)
+}
+
+#[test]
+fn decoder_steps_lower_the_loss_and_leave_the_encoder_alone() -> Result<()> {
+    let mut cfg = with_decoder_stage(tiny(), 12);
+    cfg.decoder.as_mut().unwrap().optim.lr = 3e-3;
+    let mut run = Run::new(&cfg, &Device::Cpu)?;
+    // Copies: a parameter's tensor shares storage with the variable the optimiser updates.
+    let before: HashMap<String, Tensor> = run
+        .vae_p
+        .export("vae", false)?
+        .into_iter()
+        .map(|(n, t)| Ok((n, t.copy()?)))
+        .collect::<Result<_>>()?;
+    run.freeze_encoder();
+    let mut vcfg = run.arch.vae.clone();
+    vcfg.clip_output = false;
+    let vae = Vae::new(
+        &vcfg,
+        VarBuilder::from_varmap(&run.vae_vars, DType::F32, &run.dev),
+    )?;
+    let mut losses = Vec::new();
+    for _ in 0..12 {
+        losses.push(decoder_step(&mut run, &vae, 0)?);
+        run.step += 1;
+    }
+    assert!(
+        losses[11] < 0.8 * losses[0],
+        "the decoder did not learn: {losses:?}"
+    );
+    let after = run.vae_p.export("vae", false)?;
+    for (name, t) in &before {
+        let kept = same(t, &after[name]);
+        if name.starts_with("encoder.") || name.starts_with("quant_conv.") {
+            assert!(kept, "{name} changed in the decoder stage");
+        }
+    }
+    assert!(
+        before
+            .iter()
+            .any(|(n, t)| n.starts_with("decoder.") && !same(t, &after[n])),
+        "no decoder weight changed"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_finished_run_gains_a_decoder_stage_as_if_run_in_one_go() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let (plain, added, direct, killed) = (
+        tmp.path().join("plain"),
+        tmp.path().join("added"),
+        tmp.path().join("direct"),
+        tmp.path().join("killed"),
+    );
+    let cfg = tiny();
+    let with = with_decoder_stage(tiny(), 3);
+    train(&cfg, &plain, false, &quiet())?;
+    train(&cfg, &added, false, &quiet())?;
+    let outcome = train(&with, &added, true, &quiet())?;
+    assert_eq!(outcome.stage, Stage::Done);
+    assert!(outcome.last_decoder_loss.is_some());
+    train(&with, &direct, false, &quiet())?;
+    // Killed inside the decoder stage (3 VAE + 4 DiT + 1 decoder steps), then resumed.
+    let mut o = quiet();
+    o.stop_after = Some(8);
+    let part = train(&with, &killed, false, &o)?;
+    assert_eq!((part.stage, part.step), (Stage::Decoder, 1));
+    train(&with, &killed, true, &quiet())?;
+
+    let (p, a) = (bundle_vae(&plain), bundle_vae(&added));
+    for (name, t) in &p {
+        if name.starts_with("decoder.") || name.starts_with("post_quant_conv.") {
+            continue;
+        }
+        assert!(same(t, &a[name]), "{name} changed in the decoder stage");
+    }
+    assert!(p
+        .iter()
+        .any(|(n, t)| n.starts_with("decoder.") && !same(t, &a[n])));
+    for f in [reel_models::bundle::VAE_FILE, reel_models::bundle::DIT_FILE] {
+        let x = file_bytes(&added.join(BUNDLE_DIR), f);
+        assert!(
+            x == file_bytes(&direct.join(BUNDLE_DIR), f),
+            "{f}: added later ≠ one go"
+        );
+        assert!(
+            x == file_bytes(&killed.join(BUNDLE_DIR), f),
+            "{f}: resumed ≠ one go"
+        );
+    }
+    // Once it has run, the decoder stage's settings are fixed.
+    let mut other = with_decoder_stage(tiny(), 5);
+    other.output = with.output.clone();
+    let err = format!("{:#}", train(&other, &added, true, &quiet()).unwrap_err());
+    assert!(err.contains("config differs"), "{err}");
+    Ok(())
+}
