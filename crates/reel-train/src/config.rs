@@ -163,6 +163,9 @@ pub struct VaeStage {
     /// Extra loss weight of pixels far from their frame's mean colour (the objects); 0 = off.
     #[serde(default)]
     pub object_weight: f64,
+    /// Weight of the error in frame-to-frame changes (see `DecoderStage::motion_weight`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub motion_weight: f64,
     /// Reconstruct from `mu + latent_noise·ε` instead of sampling the posterior (None).
     #[serde(default)]
     pub latent_noise: Option<f64>,
@@ -190,6 +193,15 @@ pub struct DecoderStage {
     pub width: u32,
     pub height: u32,
     pub frames: usize,
+    /// Weight of the error in frame-to-frame changes, added to the reconstruction loss. A
+    /// causal decoder can fit single frames well while drawing each latent group as a still
+    /// (motion at a quarter of the frame rate); this term prices that stutter directly.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub motion_weight: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 fn d_detail_fit_clips() -> usize {
@@ -437,8 +449,15 @@ impl TrainConfig {
         }
         let first = self.data.sizes[0];
         let mut crops = vec![("vae", self.vae.width, self.vae.height, self.vae.frames)];
+        let mut motion_weights = vec![("vae", self.vae.motion_weight)];
         if let Some(d) = &self.decoder {
             crops.push(("decoder", d.width, d.height, d.frames));
+            motion_weights.push(("decoder", d.motion_weight));
+        }
+        for (what, w) in motion_weights {
+            if !(w.is_finite() && w >= 0.0) {
+                bail!("{what}.motion_weight must be a non-negative number, got {w}");
+            }
         }
         for (what, w, h, f) in crops {
             check_size(what, w, h, f, vs)?;

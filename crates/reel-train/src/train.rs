@@ -2,7 +2,7 @@
 //! one readable function; all randomness of a step comes from (seed, stage, step).
 
 use crate::checkpoint::{self, Meta, Stage, CHECKPOINT_FILE};
-use crate::config::{ClipSize, DitStage, PredictionKind, ReconLoss, TrainConfig};
+use crate::config::{ClipSize, DitStage, OptimConfig, PredictionKind, ReconLoss, TrainConfig};
 use crate::data::{clip_batch, cond_mask, randn, sample_sigma, step_rng};
 use crate::optim::{learning_rate, Trainable};
 use crate::pool::LatentPools;
@@ -158,6 +158,16 @@ impl Run {
             .freeze(|n| n.starts_with("vae.encoder.") || n.starts_with("vae.quant_conv."));
     }
 
+    /// The VAE over the run's trainable variables, for a stage that trains it.
+    fn trainable_vae(&self) -> Result<Vae> {
+        let mut vcfg = self.arch_with_stats().vae;
+        vcfg.clip_output = false; // the clamp would stop gradients at black and white
+        Vae::new(
+            &vcfg,
+            VarBuilder::from_varmap(&self.vae_vars, DType::F32, &self.dev),
+        )
+    }
+
     fn frozen_vae(&self) -> Result<Vae> {
         let w = self.vae_p.export("vae", self.vae_ema())?;
         let vb = VarBuilder::from_tensors(w, DType::F32, &self.dev);
@@ -201,7 +211,7 @@ fn to_varmap(w: HashMap<String, Tensor>) -> Result<VarMap> {
 /// One VAE step: reconstruction (L1 or MSE) of a fresh batch + KL to N(0, 1).
 /// Returns (loss, reconstruction loss).
 /// `data_step` picks the batch (normally the step itself; fixed in tests).
-fn vae_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, f64)> {
+fn vae_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, Option<f64>)> {
     let (cfg, step) = (&run.cfg, run.step);
     let mut rng = step_rng(cfg.seed, 1, data_step);
     // Clips render at the first training size and are cropped to the VAE's (cheaper) size, so
@@ -216,9 +226,10 @@ fn vae_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, f64)> {
     let (mu, logvar) = vae.encode_dist(&video)?;
     let logvar = logvar.clamp(-30f32, 20f32)?;
     let z = decoder_input(cfg, &mu, &logvar, &mut rng)?;
-    let recon = reconstruction_loss(cfg, &vae.decode(&z)?, &video)?;
+    let (recon, with_motion) =
+        reconstruction_terms(cfg, &vae.decode(&z)?, &video, cfg.vae.motion_weight)?;
     let kl = (((mu.sqr()? + logvar.exp()?)? - 1.0)? - &logvar)?.mean_all()?;
-    let mut loss = (&recon + (kl * (0.5 * cfg.vae.kl_weight))?)?;
+    let mut loss = (with_motion + (kl * (0.5 * cfg.vae.kl_weight))?)?;
     if cfg.vae.colour_anchor > 0.0 {
         let c = vae.config();
         let target = vae::cell_colours(&video, c.spatial_compression(), c.temporal_compression())?;
@@ -233,7 +244,7 @@ fn vae_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, f64)> {
     }
     Ok((
         loss.to_scalar::<f32>()? as f64,
-        recon.to_scalar::<f32>()? as f64,
+        Some(recon.to_scalar::<f32>()? as f64),
     ))
 }
 
@@ -295,9 +306,26 @@ fn reconstruction_loss(cfg: &TrainConfig, rec: &Tensor, video: &Tensor) -> Resul
     })
 }
 
+/// The reconstruction loss of `rec`, and that plus `motion_weight` times the same loss on the
+/// clips' frame-to-frame changes (which prices a decoder drawing each latent group as a still).
+fn reconstruction_terms(
+    cfg: &TrainConfig,
+    rec: &Tensor,
+    video: &Tensor,
+    motion_weight: f64,
+) -> Result<(Tensor, Tensor)> {
+    let recon = reconstruction_loss(cfg, rec, video)?;
+    if motion_weight == 0.0 {
+        return Ok((recon.clone(), recon));
+    }
+    let motion = reconstruction_loss(cfg, &frame_changes(rec)?, &frame_changes(video)?)?;
+    let total = (&recon + (motion * motion_weight)?)?;
+    Ok((recon, total))
+}
+
 /// One step of the decoder stage: the decoder reconstructs clips from the frozen encoder's
-/// latents (no gradient reaches the encoder). Returns the reconstruction loss.
-fn decoder_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<f64> {
+/// latents (no gradient reaches the encoder). Returns the loss and its reconstruction part.
+fn decoder_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, Option<f64>)> {
     let cfg = &run.cfg;
     let d = cfg
         .decoder
@@ -314,14 +342,23 @@ fn decoder_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<f64> {
     let (mu, logvar) = vae.encode_dist(&video)?;
     let (mu, logvar) = (mu.detach(), logvar.clamp(-30f32, 20f32)?.detach());
     let z = decoder_input(cfg, &mu, &logvar, &mut rng)?;
-    let loss = reconstruction_loss(cfg, &vae.decode(&z)?, &video)?;
+    let (recon, loss) = reconstruction_terms(cfg, &vae.decode(&z)?, &video, d.motion_weight)?;
     let grads = loss.backward()?;
     let o = d.optim.clone();
     run.vae_p.step(&grads, learning_rate(&o, run.step), &o)?;
     if o.ema_decay > 0.0 {
         run.vae_p.update_ema(o.ema_decay)?;
     }
-    Ok(loss.to_scalar::<f32>()? as f64)
+    Ok((
+        loss.to_scalar::<f32>()? as f64,
+        Some(recon.to_scalar::<f32>()? as f64),
+    ))
+}
+
+/// Each frame minus the one before it, for a [b, c, t, h, w] clip (t − 1 frames).
+fn frame_changes(video: &Tensor) -> Result<Tensor> {
+    let t = video.dim(2)?;
+    Ok((video.narrow(2, 1, t - 1)? - video.narrow(2, 0, t - 1)?)?)
 }
 
 /// Random stream of the decoder stage's steps.
@@ -662,21 +699,20 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
             .with_context(|| format!("cannot create output directory {}", out.display()))?;
         Run::new(cfg, &dev)?
     };
-    let log = |msg: String| {
-        if !opts.quiet {
-            eprintln!("{msg}");
-        }
+    let mut session = Session {
+        opts,
+        out,
+        started: Instant::now(),
+        base_elapsed: run.elapsed,
+        steps_done: 0,
     };
     if !resume {
-        log(format!(
+        session.log(format!(
             "reel train: VAE {} params, DiT+text {} params",
             run.vae_p.num_params(),
             run.dit_p.num_params()
         ));
     }
-    let started = Instant::now();
-    let base_elapsed = run.elapsed;
-    let mut done_here = 0usize;
     let mut outcome = Outcome {
         bundle: None,
         stage: run.stage,
@@ -686,84 +722,29 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
         last_decoder_loss: None,
         elapsed_secs: run.elapsed,
     };
-    let bar = |len: usize, pos: usize, name: &str| {
-        let pb = if opts.progress && !opts.quiet {
-            ProgressBar::new(len as u64)
-        } else {
-            ProgressBar::hidden()
-        };
-        pb.set_style(
-            ProgressStyle::with_template(&format!(
-                "{name} [{{bar:30}}] {{pos}}/{{len}} {{msg}} eta {{eta}}"
-            ))
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        pb.set_position(pos as u64);
-        pb
-    };
 
     // ---- stage 1: VAE ----
     if run.stage == Stage::Vae {
-        let mut vcfg = run.arch.vae.clone();
-        vcfg.clip_output = false; // the clamp would stop gradients at black and white
-        let vae = Vae::new(
-            &vcfg,
-            VarBuilder::from_varmap(&run.vae_vars, DType::F32, &run.dev),
-        )?;
+        let vae = run.trainable_vae()?;
         let o = run.cfg.vae.optim.clone();
-        let pb = bar(o.steps, run.step, "vae");
-        let (mut acc, mut accr, mut n, mut t0) = (0.0, 0.0, 0usize, Instant::now());
-        while run.step < o.steps {
-            if opts.stop_after.is_some_and(|s| done_here >= s) {
-                run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
-                run.save_checkpoint(out)?;
-                outcome.stage = run.stage;
-                outcome.step = run.step;
-                return Ok(outcome);
-            }
-            let data_step = run.step;
-            let (loss, recon) = vae_step(&mut run, &vae, data_step)?;
-            run.step += 1;
-            done_here += 1;
-            (acc, accr, n) = (acc + loss, accr + recon, n + 1);
-            let sps = (n * o.batch) as f64 / t0.elapsed().as_secs_f64();
-            pb.set_message(format!("loss {loss:.4} {sps:.1} clips/s"));
-            pb.inc(1);
-            if run.step % run.cfg.output.log_every == 0 || run.step == o.steps {
-                outcome.last_vae_loss = Some(acc / n as f64);
-                pb.suspend(|| {
-                    log(format!(
-                        "vae step {}/{} loss {:.5} recon {:.5} lr {:.2e} {:.2} clips/s",
-                        run.step,
-                        o.steps,
-                        acc / n as f64,
-                        accr / n as f64,
-                        learning_rate(&o, run.step - 1),
-                        sps
-                    ))
-                });
-                (acc, accr, n, t0) = (0.0, 0.0, 0, Instant::now());
-            }
-            let every = run.cfg.output.sample_every;
-            if every > 0 && run.step % every == 0 {
-                vae_samples(&run, out)?;
-            }
-            if run.step % run.cfg.output.checkpoint_every == 0 {
-                run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
-                run.save_checkpoint(out)?;
-            }
+        let stage = StageLoop {
+            name: "vae",
+            optim: &o,
+            sample: Some(vae_samples),
+            export_at_checkpoints: false,
+        };
+        let end = session.run_stage(&mut run, stage, |run, s| vae_step(run, &vae, s))?;
+        outcome.last_vae_loss = end.last_loss.or(outcome.last_vae_loss);
+        if end.stopped {
+            return Ok(outcome.stopped_at(&run));
         }
-        pb.finish_and_clear();
         run.stats = Some(latent_stats(&run)?);
         let (m, s) = run.stats.as_ref().unwrap();
-        log(format!("latent mean {m:.3?}\nlatent std  {s:.3?}"));
+        session.log(format!("latent mean {m:.3?}\nlatent std  {s:.3?}"));
         if run.cfg.output.sample_every > 0 {
             vae_samples(&run, out)?;
         }
-        run.stage = Stage::Dit;
-        run.step = 0;
-        run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
-        run.save_checkpoint(out)?;
+        session.next_stage(&mut run, Stage::Dit)?;
     }
 
     // ---- stage 2: DiT + text encoder on frozen-VAE latents ----
@@ -782,63 +763,30 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
         let prediction = run.arch_with_stats().prediction;
         let t_pool = Instant::now();
         let mut pools = LatentPools::at_step(&run.cfg, &vae, run.step)?;
-        log(format!(
+        session.log(format!(
             "dit: latent pool ready in {:.0}s",
             t_pool.elapsed().as_secs_f64()
         ));
-        let pb = bar(o.steps, run.step, "dit");
-        let (mut acc, mut n, mut t0) = (0.0, 0usize, Instant::now());
-        while run.step < o.steps {
-            if opts.stop_after.is_some_and(|s| done_here >= s) {
-                run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
-                run.save_checkpoint(out)?;
-                outcome.stage = run.stage;
-                outcome.step = run.step;
-                return Ok(outcome);
-            }
-            let data_step = run.step;
-            pools.refresh(&run.cfg, &vae, data_step)?;
-            let loss = dit_step(&mut run, &pools, &dit, &text, &prediction, data_step)?;
-            run.step += 1;
-            done_here += 1;
-            (acc, n) = (acc + loss, n + 1);
-            let sps = (n * o.batch) as f64 / t0.elapsed().as_secs_f64();
-            pb.set_message(format!("loss {loss:.4} {sps:.1} clips/s"));
-            pb.inc(1);
-            if run.step % run.cfg.output.log_every == 0 || run.step == o.steps {
-                outcome.last_dit_loss = Some(acc / n as f64);
-                pb.suspend(|| {
-                    log(format!(
-                        "dit step {}/{} loss {:.5} lr {:.2e} {:.2} clips/s elapsed {:.0}s",
-                        run.step,
-                        o.steps,
-                        acc / n as f64,
-                        learning_rate(&o, run.step - 1),
-                        sps,
-                        base_elapsed + started.elapsed().as_secs_f64()
-                    ))
-                });
-                (acc, n, t0) = (0.0, 0, Instant::now());
-            }
-            let every = run.cfg.output.sample_every;
-            if every > 0 && run.step % every == 0 {
-                dit_samples(&run, out)?;
-            }
-            if run.step % run.cfg.output.checkpoint_every == 0 {
-                run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
-                run.save_checkpoint(out)?;
-                export(&run, &out.join(BUNDLE_DIR))?;
-            }
+        let stage = StageLoop {
+            name: "dit",
+            optim: &o,
+            sample: Some(dit_samples),
+            export_at_checkpoints: true,
+        };
+        let end = session.run_stage(&mut run, stage, |run, s| {
+            pools.refresh(&run.cfg, &vae, s)?;
+            Ok((dit_step(run, &pools, &dit, &text, &prediction, s)?, None))
+        })?;
+        outcome.last_dit_loss = end.last_loss.or(outcome.last_dit_loss);
+        if end.stopped {
+            return Ok(outcome.stopped_at(&run));
         }
-        pb.finish_and_clear();
-        run.stage = if run.cfg.decoder.is_some() {
+        let next = if run.cfg.decoder.is_some() {
             Stage::Decoder
         } else {
             Stage::Done
         };
-        run.step = 0;
-        run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
-        run.save_checkpoint(out)?;
+        session.next_stage(&mut run, next)?;
     }
 
     // ---- stage 3 (optional): the decoder alone on the frozen encoder's latents ----
@@ -856,59 +804,24 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
             run.vae_p.restart(ema)?;
         }
         run.freeze_encoder();
-        let mut vcfg = run.arch_with_stats().vae;
-        vcfg.clip_output = false; // the clamp would stop gradients at black and white
-        let vae = Vae::new(
-            &vcfg,
-            VarBuilder::from_varmap(&run.vae_vars, DType::F32, &run.dev),
-        )?;
-        let pb = bar(o.steps, run.step, "decoder");
-        let (mut acc, mut n, mut t0) = (0.0, 0usize, Instant::now());
-        while run.step < o.steps {
-            if opts.stop_after.is_some_and(|s| done_here >= s) {
-                run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
-                run.save_checkpoint(out)?;
-                outcome.stage = run.stage;
-                outcome.step = run.step;
-                return Ok(outcome);
-            }
-            let data_step = run.step;
-            let loss = decoder_step(&mut run, &vae, data_step)?;
-            run.step += 1;
-            done_here += 1;
-            (acc, n) = (acc + loss, n + 1);
-            let sps = (n * o.batch) as f64 / t0.elapsed().as_secs_f64();
-            pb.set_message(format!("loss {loss:.4} {sps:.1} clips/s"));
-            pb.inc(1);
-            if run.step % run.cfg.output.log_every == 0 || run.step == o.steps {
-                outcome.last_decoder_loss = Some(acc / n as f64);
-                pb.suspend(|| {
-                    log(format!(
-                        "decoder step {}/{} recon {:.5} lr {:.2e} {:.2} clips/s",
-                        run.step,
-                        o.steps,
-                        acc / n as f64,
-                        learning_rate(&o, run.step - 1),
-                        sps
-                    ))
-                });
-                (acc, n, t0) = (0.0, 0, Instant::now());
-            }
-            if run.step % run.cfg.output.checkpoint_every == 0 {
-                run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
-                run.save_checkpoint(out)?;
-            }
+        let vae = run.trainable_vae()?;
+        let stage = StageLoop {
+            name: "decoder",
+            optim: &o,
+            sample: Some(vae_samples),
+            export_at_checkpoints: false,
+        };
+        let end = session.run_stage(&mut run, stage, |run, s| decoder_step(run, &vae, s))?;
+        outcome.last_decoder_loss = end.last_loss.or(outcome.last_decoder_loss);
+        if end.stopped {
+            return Ok(outcome.stopped_at(&run));
         }
-        pb.finish_and_clear();
-        run.stage = Stage::Done;
-        run.step = 0;
-        run.elapsed = base_elapsed + started.elapsed().as_secs_f64();
-        run.save_checkpoint(out)?;
+        session.next_stage(&mut run, Stage::Done)?;
     }
 
     let dir = out.join(BUNDLE_DIR);
     export(&run, &dir)?;
-    log(format!(
+    session.log(format!(
         "reel train: done in {:.0}s; bundle at {}",
         run.elapsed,
         dir.display()
@@ -918,6 +831,139 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
     outcome.step = run.step;
     outcome.elapsed_secs = run.elapsed;
     Ok(outcome)
+}
+
+/// One invocation of `train`: its options, its wall clock and how many steps it has taken.
+struct Session<'a> {
+    opts: &'a RunOptions,
+    out: &'a Path,
+    started: Instant,
+    /// Training time of the run before this invocation (from the checkpoint).
+    base_elapsed: f64,
+    steps_done: usize,
+}
+
+/// A stage's loop settings: every stage logs, draws a bar, samples and checkpoints alike.
+struct StageLoop<'a> {
+    name: &'static str,
+    optim: &'a OptimConfig,
+    /// Writes sample videos every `output.sample_every` steps.
+    sample: Option<fn(&Run, &Path) -> Result<()>>,
+    /// Also export the bundle at each checkpoint (so a long stage leaves a usable model).
+    export_at_checkpoints: bool,
+}
+
+struct StageEnd {
+    /// Stopped by `stop_after` (the checkpoint is written); the stage is not finished.
+    stopped: bool,
+    /// Mean loss over the last logged window, if one was logged.
+    last_loss: Option<f64>,
+}
+
+impl Session<'_> {
+    fn log(&self, msg: String) {
+        if !self.opts.quiet {
+            eprintln!("{msg}");
+        }
+    }
+
+    fn save(&self, run: &mut Run) -> Result<()> {
+        run.elapsed = self.base_elapsed + self.started.elapsed().as_secs_f64();
+        run.save_checkpoint(self.out)
+    }
+
+    /// Runs the stage's remaining steps from `run.step`. `step(run, data_step)` takes one
+    /// optimiser step and returns its loss and, where the stage has one, the reconstruction
+    /// part of it.
+    fn run_stage(
+        &mut self,
+        run: &mut Run,
+        stage: StageLoop,
+        mut step: impl FnMut(&mut Run, usize) -> Result<(f64, Option<f64>)>,
+    ) -> Result<StageEnd> {
+        let o = stage.optim;
+        let pb = if self.opts.progress && !self.opts.quiet {
+            ProgressBar::new(o.steps as u64)
+        } else {
+            ProgressBar::hidden()
+        };
+        pb.set_style(
+            ProgressStyle::with_template(&format!(
+                "{} [{{bar:30}}] {{pos}}/{{len}} {{msg}} eta {{eta}}",
+                stage.name
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        pb.set_position(run.step as u64);
+        let mut last_loss = None;
+        let (mut acc, mut acc_recon, mut n, mut t0) = (0.0, 0.0, 0usize, Instant::now());
+        while run.step < o.steps {
+            if self.opts.stop_after.is_some_and(|s| self.steps_done >= s) {
+                self.save(run)?;
+                return Ok(StageEnd {
+                    stopped: true,
+                    last_loss,
+                });
+            }
+            let data_step = run.step;
+            let (loss, recon) = step(run, data_step)?;
+            run.step += 1;
+            self.steps_done += 1;
+            (acc, acc_recon, n) = (acc + loss, acc_recon + recon.unwrap_or(0.0), n + 1);
+            let sps = (n * o.batch) as f64 / t0.elapsed().as_secs_f64();
+            pb.set_message(format!("loss {loss:.4} {sps:.1} clips/s"));
+            pb.inc(1);
+            if run.step % run.cfg.output.log_every == 0 || run.step == o.steps {
+                last_loss = Some(acc / n as f64);
+                let recon = match recon {
+                    Some(_) => format!(" recon {:.5}", acc_recon / n as f64),
+                    None => String::new(),
+                };
+                let line = format!(
+                    "{} step {}/{} loss {:.5}{recon} lr {:.2e} {sps:.2} clips/s elapsed {:.0}s",
+                    stage.name,
+                    run.step,
+                    o.steps,
+                    acc / n as f64,
+                    learning_rate(o, run.step - 1),
+                    self.base_elapsed + self.started.elapsed().as_secs_f64()
+                );
+                pb.suspend(|| self.log(line));
+                (acc, acc_recon, n, t0) = (0.0, 0.0, 0, Instant::now());
+            }
+            let every = run.cfg.output.sample_every;
+            if let Some(sample) = stage.sample.filter(|_| every > 0 && run.step % every == 0) {
+                sample(run, self.out)?;
+            }
+            if run.step % run.cfg.output.checkpoint_every == 0 {
+                self.save(run)?;
+                if stage.export_at_checkpoints {
+                    export(run, &self.out.join(BUNDLE_DIR))?;
+                }
+            }
+        }
+        pb.finish_and_clear();
+        Ok(StageEnd {
+            stopped: false,
+            last_loss,
+        })
+    }
+
+    /// Moves the run to the start of `next` and checkpoints there.
+    fn next_stage(&self, run: &mut Run, next: Stage) -> Result<()> {
+        run.stage = next;
+        run.step = 0;
+        self.save(run)
+    }
+}
+
+impl Outcome {
+    fn stopped_at(mut self, run: &Run) -> Outcome {
+        self.stage = run.stage;
+        self.step = run.step;
+        self.elapsed_secs = run.elapsed;
+        self
+    }
 }
 
 /// Writes the bundle of the run's current (EMA) weights with provenance.

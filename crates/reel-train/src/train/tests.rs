@@ -40,15 +40,14 @@ fn steps_on_a_fixed_batch_reduce_both_losses() -> Result<()> {
     cfg.dit.optim.lr = 3e-3;
     cfg.dit.caption_dropout = 0.0;
     let mut run = Run::new(&cfg, &Device::Cpu)?;
-    let mut vcfg = run.arch.vae.clone();
-    vcfg.clip_output = false;
-    let vae = Vae::new(
-        &vcfg,
-        VarBuilder::from_varmap(&run.vae_vars, DType::F32, &run.dev),
-    )?;
+    let vae = run.trainable_vae()?;
     let mut losses = Vec::new();
     for _ in 0..12 {
-        losses.push(vae_step(&mut run, &vae, 0)?.1);
+        losses.push(
+            vae_step(&mut run, &vae, 0)?
+                .1
+                .expect("a VAE step reports its reconstruction"),
+        );
         run.step += 1;
     }
     assert!(
@@ -388,6 +387,11 @@ fn config_errors_name_the_problem() {
             "\"weight\": 0.5, \"conditioning\": 1.5}",
             &["data.sizes[1].conditioning", "probability"],
         ),
+        (
+            "\"kl_weight\": 1e-4,",
+            "\"kl_weight\": 1e-4, \"motion_weight\": -1,",
+            &["vae.motion_weight", "non-negative"],
+        ),
         // The tiny preset has no colour path, so there are no cell colours to weight by.
         (
             "\"caption_dropout\": 0.2",
@@ -411,12 +415,7 @@ fn config_errors_name_the_problem() {
 fn every_parameter_gets_a_gradient() -> Result<()> {
     let cfg = tiny();
     let run = Run::new(&cfg, &Device::Cpu)?;
-    let mut vcfg = run.arch.vae.clone();
-    vcfg.clip_output = false;
-    let vae = Vae::new(
-        &vcfg,
-        VarBuilder::from_varmap(&run.vae_vars, DType::F32, &run.dev),
-    )?;
+    let vae = run.trainable_vae()?;
     let x = crate::data::randn(&mut step_rng(1, 1, 1), &[1, 3, 5, 16, 16], &run.dev)?;
     let (mu, _) = vae.encode_dist(&x)?;
     let loss = vae.decode(&mu)?.sqr()?.mean_all()?;
@@ -438,12 +437,7 @@ fn every_parameter_gets_a_gradient() -> Result<()> {
 fn vae_gradients_match_finite_differences() -> Result<()> {
     let cfg = tiny();
     let run = Run::new(&cfg, &Device::Cpu)?;
-    let mut vcfg = run.arch.vae.clone();
-    vcfg.clip_output = false;
-    let vae = Vae::new(
-        &vcfg,
-        VarBuilder::from_varmap(&run.vae_vars, DType::F32, &run.dev),
-    )?;
+    let vae = run.trainable_vae()?;
     let x = crate::data::randn(&mut step_rng(1, 1, 1), &[1, 3, 5, 16, 16], &run.dev)?;
     let r = crate::data::randn(&mut step_rng(1, 1, 2), &[1, 3, 5, 16, 16], &run.dev)?;
     let f = |vae: &Vae| -> Result<f64> {
@@ -622,6 +616,7 @@ fn with_decoder_stage(mut cfg: TrainConfig, steps: usize) -> TrainConfig {
         width: 16,
         height: 16,
         frames: 5,
+        motion_weight: 0.0,
     });
     cfg
 }
@@ -638,8 +633,16 @@ fn same(a: &Tensor, b: &Tensor) -> bool {
 
 #[test]
 fn decoder_steps_lower_the_loss_and_leave_the_encoder_alone() -> Result<()> {
+    for motion_weight in [0.0, 1.0] {
+        decoder_steps_learn(motion_weight)?;
+    }
+    Ok(())
+}
+
+fn decoder_steps_learn(motion_weight: f64) -> Result<()> {
     let mut cfg = with_decoder_stage(tiny(), 12);
     cfg.decoder.as_mut().unwrap().optim.lr = 3e-3;
+    cfg.decoder.as_mut().unwrap().motion_weight = motion_weight;
     let mut run = Run::new(&cfg, &Device::Cpu)?;
     // Copies: a parameter's tensor shares storage with the variable the optimiser updates.
     let before: HashMap<String, Tensor> = run
@@ -649,20 +652,15 @@ fn decoder_steps_lower_the_loss_and_leave_the_encoder_alone() -> Result<()> {
         .map(|(n, t)| Ok((n, t.copy()?)))
         .collect::<Result<_>>()?;
     run.freeze_encoder();
-    let mut vcfg = run.arch.vae.clone();
-    vcfg.clip_output = false;
-    let vae = Vae::new(
-        &vcfg,
-        VarBuilder::from_varmap(&run.vae_vars, DType::F32, &run.dev),
-    )?;
+    let vae = run.trainable_vae()?;
     let mut losses = Vec::new();
     for _ in 0..12 {
-        losses.push(decoder_step(&mut run, &vae, 0)?);
+        losses.push(decoder_step(&mut run, &vae, 0)?.0);
         run.step += 1;
     }
     assert!(
         losses[11] < 0.8 * losses[0],
-        "the decoder did not learn: {losses:?}"
+        "the decoder did not learn (motion weight {motion_weight}): {losses:?}"
     );
     let after = run.vae_p.export("vae", false)?;
     for (name, t) in &before {
@@ -730,5 +728,57 @@ fn a_finished_run_gains_a_decoder_stage_as_if_run_in_one_go() -> Result<()> {
     other.output = with.output.clone();
     let err = format!("{:#}", train(&other, &added, true, &quiet()).unwrap_err());
     assert!(err.contains("config differs"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn frame_changes_are_each_frame_minus_the_one_before() -> Result<()> {
+    // One pixel over four frames: 0, 1, 3, 6 → changes 1, 2, 3; a still clip has none.
+    let v = Tensor::from_vec(vec![0f32, 1., 3., 6.], (1, 1, 4, 1, 1), &Device::Cpu)?;
+    let d = frame_changes(&v)?;
+    assert_eq!(d.dims(), &[1, 1, 3, 1, 1]);
+    assert_eq!(d.flatten_all()?.to_vec1::<f32>()?, vec![1., 2., 3.]);
+    let still = Tensor::ones((1, 3, 5, 2, 2), DType::F32, &Device::Cpu)?;
+    assert_eq!(
+        frame_changes(&still)?
+            .abs()?
+            .sum_all()?
+            .to_scalar::<f32>()?,
+        0.0
+    );
+    Ok(())
+}
+
+#[test]
+fn a_decoder_stage_without_motion_weight_serialises_as_before() -> Result<()> {
+    // Checkpoints written before `motion_weight` existed compare their stored config with the
+    // resumed one; a zero weight must leave the JSON as it was.
+    let cfg = with_decoder_stage(tiny(), 3);
+    let json = serde_json::to_value(cfg.decoder.as_ref().unwrap())?;
+    assert!(json.get("motion_weight").is_none(), "{json}");
+    let mut weighted = cfg.decoder.clone().unwrap();
+    weighted.motion_weight = 0.5;
+    let json = serde_json::to_value(&weighted)?;
+    assert_eq!(json["motion_weight"], 0.5);
+    let back: crate::config::DecoderStage = serde_json::from_value(json)?;
+    assert_eq!(back, weighted);
+    Ok(())
+}
+
+#[test]
+fn the_motion_term_prices_a_stutter_the_frame_loss_barely_sees() -> Result<()> {
+    // The tiny config's loss is plain L1. One pixel moving 0 → 1 → 2, drawn as 0, 0, 2 (held a
+    // frame, then caught up): frame error (0 + 1 + 0) / 3, change error (|0 − 1| + |2 − 1|) / 2.
+    let cfg = tiny();
+    let dev = Device::Cpu;
+    let video = Tensor::from_vec(vec![0f32, 1., 2.], (1, 1, 3, 1, 1), &dev)?;
+    let rec = Tensor::from_vec(vec![0f32, 0., 2.], (1, 1, 3, 1, 1), &dev)?;
+    let (recon, total) = reconstruction_terms(&cfg, &rec, &video, 0.5)?;
+    assert!((recon.to_scalar::<f32>()? - 1.0 / 3.0).abs() < 1e-6);
+    assert!((total.to_scalar::<f32>()? - (1.0 / 3.0 + 0.5)).abs() < 1e-6);
+    let (recon, total) = reconstruction_terms(&cfg, &rec, &video, 0.0)?;
+    assert_eq!(recon.to_scalar::<f32>()?, total.to_scalar::<f32>()?);
+    let (_, exact) = reconstruction_terms(&cfg, &video, &video, 0.5)?;
+    assert_eq!(exact.to_scalar::<f32>()?, 0.0);
     Ok(())
 }
