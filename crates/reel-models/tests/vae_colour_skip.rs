@@ -6,7 +6,8 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use reel_models::init::seeded_var_builder;
 use reel_models::vae::{
-    cell_colours, cell_residual_rows, spread_cells, DetailBasis, Vae, VaeConfig,
+    cell_colours, cell_residual_rows, phase_colours, spread_cells, spread_phases, DetailBasis, Vae,
+    VaeConfig,
 };
 
 fn max_abs(a: &Tensor, b: &Tensor) -> Result<f32> {
@@ -15,12 +16,18 @@ fn max_abs(a: &Tensor, b: &Tensor) -> Result<f32> {
 
 /// Two VAEs sharing one set of weights, without and with the colour path.
 fn pair() -> Result<(Vae, Vae)> {
+    pair_with(4, 1)
+}
+
+/// As [`pair`], with `z_dim` latent channels and `phases` colour phases.
+fn pair_with(z_dim: usize, phases: usize) -> Result<(Vae, Vae)> {
     let dev = Device::Cpu;
-    let mut cfg = VaeConfig::small(4, 4, vec![1, 2, 2], 1, vec![true, true]);
+    let mut cfg = VaeConfig::small(4, z_dim, vec![1, 2, 2], 1, vec![true, true]);
     cfg.clip_output = false;
     let vm = VarMap::new();
     let plain = Vae::new(&cfg, seeded_var_builder(&vm, 3, &dev))?;
     cfg.colour_skip = true;
+    cfg.colour_phases = phases;
     let skip = Vae::new(&cfg, VarBuilder::from_varmap(&vm, DType::F32, &dev))?;
     Ok((plain, skip))
 }
@@ -199,4 +206,104 @@ fn detail_path_needs_the_colour_path_and_room_in_the_code() {
     cfg.detail_channels = 6;
     let err = cfg.validate().unwrap_err().to_string();
     assert!(err.contains("z_dim"), "{err}");
+}
+
+#[test]
+fn phase_colours_average_each_sub_group_of_a_latent_frame() -> Result<()> {
+    // 5 frames of 4×4, value = frame index + 100·channel: one cell per frame group.
+    let mut v = Vec::new();
+    for c in 0..3 {
+        for t in 0..5 {
+            v.extend(std::iter::repeat_n((t + 100 * c) as f32, 16));
+        }
+    }
+    let video = Tensor::from_vec(v, (1, 3, 5, 4, 4), &Device::Cpu)?;
+    let values = |phases: usize| -> Result<Vec<f32>> {
+        Ok(phase_colours(&video, 4, 4, phases)?
+            .flatten_all()?
+            .to_vec1::<f32>()?)
+    };
+    // [phases·3 channels, 2 latent frames]: frame 0 in every phase, then each sub-group's mean.
+    let two = values(2)?;
+    assert_eq!(&two[..2], &[0.0, 1.5]); // phase 0, channel 0: frames 1–2
+    assert_eq!(&two[6..8], &[0.0, 3.5]); // phase 1, channel 0: frames 3–4
+    assert_eq!(&two[2..4], &[100.0, 101.5]); // phase 0, channel 1
+    let four = values(4)?;
+    for phase in 0..4 {
+        assert_eq!(&four[6 * phase..6 * phase + 2], &[0.0, 1.0 + phase as f32]);
+    }
+    // One phase is the cell colours exactly.
+    assert_eq!(
+        values(1)?,
+        cell_colours(&video, 4, 4)?
+            .flatten_all()?
+            .to_vec1::<f32>()?
+    );
+    assert!(phase_colours(&video, 4, 4, 3).is_err());
+    Ok(())
+}
+
+#[test]
+fn spreading_phases_inverts_their_pooling() -> Result<()> {
+    let dev = Device::Cpu;
+    let video = Tensor::rand(-1f32, 1f32, (2, 3, 9, 8, 12), &dev)?;
+    for phases in [1, 2, 4] {
+        let cells = phase_colours(&video, 4, 4, phases)?;
+        assert_eq!(cells.dims(), &[2, 3 * phases, 3, 2, 3]);
+        let spread = spread_phases(&cells, 4, 4, phases, true)?;
+        assert_eq!(spread.dims(), &[2, 3, 9, 8, 12]);
+        assert!(max_abs(&phase_colours(&spread, 4, 4, phases)?, &cells)? < 1e-6);
+        // With 4 phases every frame keeps its own cell means: the skip moves frame by frame.
+        if phases == 4 {
+            assert!(max_abs(&cell_colours(&spread, 4, 1)?, &cell_colours(&video, 4, 1)?)? < 1e-6);
+        }
+    }
+    let cells = Tensor::randn(0f32, 1f32, (1, 6, 2, 2, 2), &dev)?;
+    assert_eq!(
+        spread_phases(&cells, 4, 4, 2, false)?.dims(),
+        &[1, 3, 8, 8, 8]
+    );
+    Ok(())
+}
+
+#[test]
+fn a_phased_colour_path_adds_phase_colours_to_the_code_and_the_output() -> Result<()> {
+    let (plain, skip) = pair_with(7, 2)?;
+    let dev = Device::Cpu;
+    let video = Tensor::rand(-1f32, 1f32, (1, 3, 9, 16, 16), &dev)?;
+    let (mu_plain, _) = plain.encode_dist(&video)?;
+    let (mu_skip, _) = skip.encode_dist(&video)?;
+    let head = (mu_skip.narrow(1, 0, 6)? - mu_plain.narrow(1, 0, 6)?)?;
+    assert!(max_abs(&head, &phase_colours(&video, 4, 4, 2)?)? < 1e-5);
+    assert_eq!(
+        max_abs(&mu_skip.narrow(1, 6, 1)?, &mu_plain.narrow(1, 6, 1)?)?,
+        0.0
+    );
+    let z = Tensor::randn(0f32, 1f32, (1, 7, 3, 4, 4), &dev)?;
+    let out = (skip.decode(&z)? - plain.decode(&z)?)?;
+    let expect = spread_phases(&z.narrow(1, 0, 6)?, 4, 4, 2, true)?;
+    assert!(max_abs(&out, &expect)? < 1e-5);
+    let chunked = skip.decode_chunked(&z, 1)?;
+    assert!(max_abs(&chunked, &skip.decode(&z)?)? < 1e-4);
+    Ok(())
+}
+
+#[test]
+fn colour_phases_must_divide_the_time_grouping_and_fit_the_code() {
+    let mut cfg = VaeConfig::small(4, 12, vec![1, 2, 2], 1, vec![true, true]);
+    cfg.colour_skip = true;
+    cfg.colour_phases = 4;
+    assert!(cfg.validate().is_ok());
+    for (phases, z_dim, skip, needle) in [
+        (3, 12, true, "divide"),
+        (0, 12, true, "divide"),
+        (4, 11, true, "z_dim"),
+        (2, 12, false, "colour_skip"),
+    ] {
+        cfg.colour_phases = phases;
+        cfg.z_dim = z_dim;
+        cfg.colour_skip = skip;
+        let err = cfg.validate().unwrap_err().to_string();
+        assert!(err.contains(needle), "{phases} phases, z {z_dim}: {err}");
+    }
 }

@@ -232,8 +232,11 @@ fn vae_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, Option<f
     let mut loss = (with_motion + (kl * (0.5 * cfg.vae.kl_weight))?)?;
     if cfg.vae.colour_anchor > 0.0 {
         let c = vae.config();
-        let target = vae::cell_colours(&video, c.spatial_compression(), c.temporal_compression())?;
-        let anchor = (mu.narrow(1, 0, 3)? - target)?.sqr()?.mean_all()?;
+        let (cs, ct) = (c.spatial_compression(), c.temporal_compression());
+        let target = vae::phase_colours(&video, cs, ct, c.colour_phases)?;
+        let anchor = (mu.narrow(1, 0, 3 * c.colour_phases)? - target)?
+            .sqr()?
+            .mean_all()?;
         loss = (loss + (anchor * cfg.vae.colour_anchor)?)?;
     }
     let grads = loss.backward()?;

@@ -41,6 +41,10 @@ fn d_channels() -> usize {
 fn d_true() -> bool {
     true
 }
+fn d_one() -> usize {
+    1
+}
+
 fn d_scale_t() -> Option<usize> {
     Some(4)
 }
@@ -99,6 +103,12 @@ pub struct VaeConfig {
     /// a small VAE trained from scratch loses hue (models/README.md).
     #[serde(default)]
     pub colour_skip: bool,
+    /// Reel's toy models only (needs `colour_skip`): the colour path keeps this many sub-groups
+    /// of each latent frame's `temporal_compression` frames apart, 3 channels each (channels
+    /// 0..3·phases, phase-major), so the decoder's skip moves with the object inside a group
+    /// instead of holding the group's mean still. 1 = one colour per cell and group.
+    #[serde(default = "d_one")]
+    pub colour_phases: usize,
     /// Reel's toy models only (needs `colour_skip`): a linear detail path. The encoder adds the
     /// projections of each latent cell's pixels (minus the cell's mean colour) on a fitted basis
     /// (`detail_basis.*` weights: principal components of training clips) to latent channels
@@ -132,6 +142,7 @@ impl Default for VaeConfig {
             patch_size: None,
             clip_output: true,
             colour_skip: false,
+            colour_phases: 1,
             detail_channels: 0,
             scale_factor_temporal: d_scale_t(),
             scale_factor_spatial: d_scale_s(),
@@ -228,6 +239,15 @@ impl VaeConfig {
         }
     }
 
+    /// Latent channels the colour path fills (0 without `colour_skip`).
+    pub fn colour_channels(&self) -> usize {
+        if self.colour_skip {
+            3 * self.colour_phases
+        } else {
+            0
+        }
+    }
+
     /// Checks that the configuration describes a buildable Wan2.1- or Wan2.2-layout VAE.
     pub fn validate(&self) -> anyhow::Result<()> {
         use anyhow::bail;
@@ -241,6 +261,29 @@ impl VaeConfig {
                 || self.z_dim < 3)
         {
             bail!("VAE config: colour_skip needs RGB in and out, no patchify and z_dim ≥ 3");
+        }
+        if self.colour_phases == 0
+            || !self
+                .temporal_compression()
+                .is_multiple_of(self.colour_phases)
+        {
+            bail!(
+                "VAE config: colour_phases ({}) must divide the temporal compression ({})",
+                self.colour_phases,
+                self.temporal_compression()
+            );
+        }
+        if self.colour_phases > 1
+            && (!self.colour_skip
+                || self.detail_channels > 0
+                || 3 * self.colour_phases > self.z_dim)
+        {
+            bail!(
+                "VAE config: colour_phases ({}) needs colour_skip, no detail_channels and \
+                 z_dim ≥ 3·colour_phases (z_dim is {})",
+                self.colour_phases,
+                self.z_dim
+            );
         }
         if self.detail_channels > 0 && (!self.colour_skip || 3 + self.detail_channels > self.z_dim)
         {

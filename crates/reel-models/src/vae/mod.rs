@@ -356,8 +356,10 @@ impl Vae {
             self.cfg.temporal_compression(),
         );
         let mu = if self.cfg.colour_skip {
-            let mut parts = vec![(mu.narrow(1, 0, 3)? + cell_colours(video, cs, ct)?)?];
-            let mut used = 3;
+            let used = self.cfg.colour_channels();
+            let colours = phase_colours(video, cs, ct, self.cfg.colour_phases)?;
+            let mut parts = vec![(mu.narrow(1, 0, used)? + colours)?];
+            let mut used = used;
             if let Some(d) = &self.detail {
                 let k = self.cfg.detail_channels;
                 parts.push((mu.narrow(1, 3, k)? + d.encode(video, cs, ct)?)?);
@@ -425,7 +427,8 @@ impl Vae {
         self.finish(out)
     }
 
-    /// Adds latent channels 0–2 spread over their cells to the decoder output (`colour_skip`);
+    /// Adds the colour channels (0–2, or 0..3·`colour_phases`) spread over their cells and
+    /// frames to the decoder output (`colour_skip`);
     /// `from_frame0`: the latents start at latent frame 0, which stands for one video frame.
     fn with_colour(&self, out: Tensor, z: &Tensor, from_frame0: bool) -> anyhow::Result<Tensor> {
         if !self.cfg.colour_skip {
@@ -435,7 +438,8 @@ impl Vae {
             self.cfg.spatial_compression(),
             self.cfg.temporal_compression(),
         );
-        let out = (out + spread_cells(&z.narrow(1, 0, 3)?, cs, ct, from_frame0)?)?;
+        let colours = z.narrow(1, 0, self.cfg.colour_channels())?;
+        let out = (out + spread_phases(&colours, cs, ct, self.cfg.colour_phases, from_frame0)?)?;
         Ok(match &self.detail {
             Some(d) => {
                 let k = self.cfg.detail_channels;
@@ -491,18 +495,41 @@ impl Vae {
 /// `[B, C, T, H, W]` → the mean of each latent cell `[B, C, 1 + (T−1)/ct, H/cs, W/cs]`: frame 0
 /// alone, then groups of `ct` frames (the causal VAE's time grouping), `cs`×`cs` pixels.
 pub fn cell_colours(video: &Tensor, cs: usize, ct: usize) -> candle_core::Result<Tensor> {
+    phase_colours(video, cs, ct, 1)
+}
+
+/// As [`cell_colours`], each group of `ct` frames split into `phases` consecutive sub-groups:
+/// `[B, phases·C, 1 + (T−1)/ct, H/cs, W/cs]`, phase-major (channels `j·C..(j+1)·C` are
+/// sub-group `j`). Latent frame 0 stands for one frame, so every phase holds its colours.
+pub fn phase_colours(
+    video: &Tensor,
+    cs: usize,
+    ct: usize,
+    phases: usize,
+) -> candle_core::Result<Tensor> {
     let (b, c, t, h, w) = video.dims5()?;
-    let pool = |x: &Tensor, cells: usize, group: usize| {
-        x.reshape(vec![b, c, cells, group, h / cs, cs, w / cs, cs])?
-            .mean(7)?
-            .mean(5)?
-            .mean(3)
-    };
-    let first = pool(&video.narrow(2, 0, 1)?, 1, 1)?;
+    if phases == 0 || !ct.is_multiple_of(phases) {
+        candle_core::bail!("colour phases ({phases}) must divide the time grouping ({ct})");
+    }
+    let first = video
+        .narrow(2, 0, 1)?
+        .reshape(vec![b, c, 1, h / cs, cs, w / cs, cs])?
+        .mean(6)?
+        .mean(4)?;
+    let first = Tensor::cat(&vec![&first; phases], 1)?;
     if t == 1 {
         return Ok(first);
     }
-    let rest = pool(&video.narrow(2, 1, t - 1)?, (t - 1) / ct, ct)?;
+    let n = (t - 1) / ct;
+    let rest = video
+        .narrow(2, 1, t - 1)?
+        .reshape(vec![b, c, n, phases, ct / phases, h / cs, cs, w / cs, cs])?
+        .mean(8)?
+        .mean(6)?
+        .mean(4)? // [b, c, n, phases, h/cs, w/cs]
+        .permute((0, 3, 1, 2, 4, 5))?
+        .contiguous()?
+        .reshape((b, phases * c, n, h / cs, w / cs))?;
     Tensor::cat(&[&first, &rest], 2)
 }
 
@@ -514,20 +541,48 @@ pub fn spread_cells(
     ct: usize,
     from_frame0: bool,
 ) -> candle_core::Result<Tensor> {
-    let (b, c, t, h, w) = cells.dims5()?;
-    let spread = |x: &Tensor, n: usize, group: usize| {
-        x.reshape(vec![b, c, n, 1, h, 1, w, 1])?
-            .broadcast_as(vec![b, c, n, group, h, cs, w, cs])?
+    spread_phases(cells, cs, ct, 1, from_frame0)
+}
+
+/// Inverse layout of [`phase_colours`]: each phase's value repeated over its sub-group's
+/// frames and the cell's pixels. Latent frame 0 (with `from_frame0`) gets the phases' mean.
+pub fn spread_phases(
+    cells: &Tensor,
+    cs: usize,
+    ct: usize,
+    phases: usize,
+    from_frame0: bool,
+) -> candle_core::Result<Tensor> {
+    let (b, pc, t, h, w) = cells.dims5()?;
+    if phases == 0 || !ct.is_multiple_of(phases) || !pc.is_multiple_of(phases) {
+        candle_core::bail!(
+            "colour phases ({phases}) must divide the time grouping ({ct}) and the channels ({pc})"
+        );
+    }
+    let c = pc / phases;
+    let sub = ct / phases;
+    let spread = |x: &Tensor, n: usize| {
+        x.reshape((b, phases, c, n, h, w))?
+            .permute((0, 2, 3, 1, 4, 5))?
+            .reshape(vec![b, c, n, phases, 1, h, 1, w, 1])?
+            .broadcast_as(vec![b, c, n, phases, sub, h, cs, w, cs])?
             .contiguous()?
-            .reshape((b, c, n * group, h * cs, w * cs))
+            .reshape((b, c, n * ct, h * cs, w * cs))
     };
     if !from_frame0 {
-        return spread(cells, t, ct);
+        return spread(cells, t);
     }
-    let first = spread(&cells.narrow(2, 0, 1)?, 1, 1)?;
+    let first = cells
+        .narrow(2, 0, 1)?
+        .reshape((b, phases, c, 1, h, w))?
+        .mean(1)?
+        .reshape(vec![b, c, 1, h, 1, w, 1])?
+        .broadcast_as(vec![b, c, 1, h, cs, w, cs])?
+        .contiguous()?
+        .reshape((b, c, 1, h * cs, w * cs))?;
     if t == 1 {
         return Ok(first);
     }
-    let rest = spread(&cells.narrow(2, 1, t - 1)?, t - 1, ct)?;
+    let rest = spread(&cells.narrow(2, 1, t - 1)?, t - 1)?;
     Tensor::cat(&[&first, &rest], 2)
 }
