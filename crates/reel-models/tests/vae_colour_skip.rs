@@ -285,6 +285,14 @@ fn a_phased_colour_path_adds_phase_colours_to_the_code_and_the_output() -> Resul
     assert!(max_abs(&out, &expect)? < 1e-5);
     let chunked = skip.decode_chunked(&z, 1)?;
     assert!(max_abs(&chunked, &skip.decode(&z)?)? < 1e-4);
+    // Training differentiates through both layouts (batch > 1 and a soft-weighted loss).
+    let var = candle_core::Var::from_tensor(&Tensor::randn(0f32, 1f32, (2, 7, 3, 4, 4), &dev)?)?;
+    let video = Tensor::rand(-1f32, 1f32, (2, 3, 9, 16, 16), &dev)?;
+    let loss = ((skip.decode(var.as_tensor())? - &video)?.sqr()?
+        + spread_phases(&phase_colours(&video, 4, 4, 2)?, 4, 4, 2, true)?)?
+    .mean_all()?;
+    let grad = loss.backward()?.get(var.as_tensor()).cloned();
+    assert!(grad.is_some_and(|g| g.dims() == [2, 7, 3, 4, 4]));
     Ok(())
 }
 

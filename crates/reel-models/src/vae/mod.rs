@@ -521,12 +521,14 @@ pub fn phase_colours(
         return Ok(first);
     }
     let n = (t - 1) / ct;
+    // Batch and channels share one axis: candle's kernels take at most 8 dimensions.
     let rest = video
         .narrow(2, 1, t - 1)?
-        .reshape(vec![b, c, n, phases, ct / phases, h / cs, cs, w / cs, cs])?
-        .mean(8)?
-        .mean(6)?
-        .mean(4)? // [b, c, n, phases, h/cs, w/cs]
+        .reshape(vec![b * c, n, phases, ct / phases, h / cs, cs, w / cs, cs])?
+        .mean(7)?
+        .mean(5)?
+        .mean(3)? // [b·c, n, phases, h/cs, w/cs]
+        .reshape((b, c, n, phases, h / cs, w / cs))?
         .permute((0, 3, 1, 2, 4, 5))?
         .contiguous()?
         .reshape((b, phases * c, n, h / cs, w / cs))?;
@@ -561,11 +563,12 @@ pub fn spread_phases(
     }
     let c = pc / phases;
     let sub = ct / phases;
+    // Batch and channels share one axis: candle's kernels take at most 8 dimensions.
     let spread = |x: &Tensor, n: usize| {
         x.reshape((b, phases, c, n, h, w))?
             .permute((0, 2, 3, 1, 4, 5))?
-            .reshape(vec![b, c, n, phases, 1, h, 1, w, 1])?
-            .broadcast_as(vec![b, c, n, phases, sub, h, cs, w, cs])?
+            .reshape(vec![b * c, n, phases, 1, h, 1, w, 1])?
+            .broadcast_as(vec![b * c, n, phases, sub, h, cs, w, cs])?
             .contiguous()?
             .reshape((b, c, n * ct, h * cs, w * cs))
     };
