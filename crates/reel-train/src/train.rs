@@ -737,7 +737,7 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
             export_at_checkpoints: false,
         };
         let end = session.run_stage(&mut run, stage, |run, s| vae_step(run, &vae, s))?;
-        outcome.last_vae_loss = end.last_loss.or(outcome.last_vae_loss);
+        outcome.last_vae_loss = end.last_loss;
         if end.stopped {
             return Ok(outcome.stopped_at(&run));
         }
@@ -780,7 +780,7 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
             pools.refresh(&run.cfg, &vae, s)?;
             Ok((dit_step(run, &pools, &dit, &text, &prediction, s)?, None))
         })?;
-        outcome.last_dit_loss = end.last_loss.or(outcome.last_dit_loss);
+        outcome.last_dit_loss = end.last_loss;
         if end.stopped {
             return Ok(outcome.stopped_at(&run));
         }
@@ -815,7 +815,7 @@ pub fn train(cfg: &TrainConfig, out: &Path, resume: bool, opts: &RunOptions) -> 
             export_at_checkpoints: false,
         };
         let end = session.run_stage(&mut run, stage, |run, s| decoder_step(run, &vae, s))?;
-        outcome.last_decoder_loss = end.last_loss.or(outcome.last_decoder_loss);
+        outcome.last_decoder_loss = end.last_loss;
         if end.stopped {
             return Ok(outcome.stopped_at(&run));
         }
