@@ -499,6 +499,17 @@ pub(crate) fn object_weights(colour: &Tensor, weight: f64) -> Result<Tensor> {
     Ok(((dev * weight)? + 1.0)?)
 }
 
+/// `object_weights` of a latent whose first 3P channels are P phases' cell colours: the largest
+/// weight over the phases, so an object moving within a latent group weighs in every cell it
+/// passes. P = 1 is `object_weights` of channels 0–2.
+pub(crate) fn phase_object_weights(latent: &Tensor, phases: usize, weight: f64) -> Result<Tensor> {
+    let mut cells = object_weights(&latent.narrow(1, 0, 3)?, weight)?;
+    for p in 1..phases {
+        cells = cells.maximum(&object_weights(&latent.narrow(1, 3 * p, 3)?, weight)?)?;
+    }
+    Ok(cells)
+}
+
 /// σ per (sample, latent frame), 0 on the frames given clean, and the captions after dropout:
 /// each sample draws one σ, then (with the entry's conditioning probability) a pattern of
 /// clean frames, then whether its caption is dropped.
@@ -581,8 +592,11 @@ fn dit_step(
         }
     };
     let (err, total) = if dc.object_weight > 0.0 {
-        // The colour path's channels 0–2 hold each cell's mean colour (checked with the config).
-        let cells = object_weights(&x0.narrow(1, 0, 3)?, dc.object_weight)?.broadcast_mul(&keep)?;
+        // The colour path's channels 0..3P hold each cell's mean colour in each of the P phases of
+        // its latent frame (checked with the config); an object that crosses the cell in any
+        // phase makes the whole cell count.
+        let cells = phase_object_weights(&x0, run.arch.vae.colour_phases, dc.object_weight)?
+            .broadcast_mul(&keep)?;
         let total = c as f64 * cells.sum_all()?.to_scalar::<f32>()? as f64;
         (err.broadcast_mul(&cells)?, total)
     } else {

@@ -98,9 +98,10 @@ pub struct VaeConfig {
     #[serde(default = "d_true")]
     pub clip_output: bool,
     /// Reel's toy models only (not a Wan key): a parameter-free colour path. The encoder adds
-    /// each latent cell's mean colour to latent channels 0–2 and the decoder adds those channels,
-    /// spread back over their cells, to its output; the networks learn only the rest. Without it
-    /// a small VAE trained from scratch loses hue (models/README.md).
+    /// each latent cell's mean colour to latent channels 0–2 (0..3·`colour_phases`) and the
+    /// decoder adds those channels, spread back over their cells, to its output; the networks
+    /// learn only the rest. Without it a small VAE trained from scratch loses hue
+    /// (models/README.md).
     #[serde(default)]
     pub colour_skip: bool,
     /// Reel's toy models only (needs `colour_skip`): the colour path keeps this many sub-groups

@@ -148,6 +148,36 @@ fn object_weights_follow_each_cells_distance_from_its_frames_mean_colour() -> Re
 }
 
 #[test]
+fn phase_object_weights_take_each_cells_strongest_phase() -> Result<()> {
+    // Two phases of one latent frame with 3 cells, plus one learned channel. Phase 0 holds the
+    // object (0.6 on every channel) in cell 0, phase 1 in cell 2; each phase's mean is 0.2, so
+    // the object's cell is 0.4 away (weight 1 + 5·0.4 = 3) and the others 0.2 (weight 2).
+    let (o, z) = (0.6f32, 0.0f32);
+    let mut v = Vec::new();
+    for cells in [[o, z, z], [z, z, o]] {
+        for _ in 0..3 {
+            v.extend(cells);
+        }
+    }
+    v.extend([9.0, 9.0, -9.0]); // a learned channel, ignored
+    let latent = Tensor::from_vec(v, (1, 7, 1, 1, 3), &Device::Cpu)?;
+    let w = phase_object_weights(&latent, 2, 5.0)?
+        .flatten_all()?
+        .to_vec1::<f32>()?;
+    for (got, want) in w.iter().zip([3.0, 2.0, 3.0]) {
+        assert!((got - want).abs() < 1e-5, "{w:?}");
+    }
+    // One phase is `object_weights` of channels 0–2.
+    let one = phase_object_weights(&latent, 1, 3.0)?;
+    let direct = object_weights(&latent.narrow(1, 0, 3)?, 3.0)?;
+    assert_eq!(
+        one.flatten_all()?.to_vec1::<f32>()?,
+        direct.flatten_all()?.to_vec1::<f32>()?
+    );
+    Ok(())
+}
+
+#[test]
 fn an_object_weighted_clean_latent_dit_with_a_high_sigma_floor_learns() -> Result<()> {
     let mut cfg = TrainConfig::from_json(&tiny_json().replace(
         "\"overrides\": {}",
