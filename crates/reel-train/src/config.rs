@@ -265,8 +265,9 @@ pub struct DitStage {
     /// which are decided at large σ.
     #[serde(default = "d_sigma_floor")]
     pub loss_sigma_floor: f64,
-    /// Extra loss weight of latent cells whose colour differs from their frame's mean (the
-    /// objects), as `vae.object_weight` does for pixels; needs the VAE's `colour_skip`. 0 = off.
+    /// Extra loss weight of latent cells whose colour (in any of the VAE's colour phases)
+    /// differs from their frame's mean (the objects), as `vae.object_weight` does for pixels;
+    /// needs the VAE's `colour_skip`. 0 = off.
     #[serde(default)]
     pub object_weight: f64,
 }

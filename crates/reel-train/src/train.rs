@@ -592,9 +592,7 @@ fn dit_step(
         }
     };
     let (err, total) = if dc.object_weight > 0.0 {
-        // The colour path's channels 0..3P hold each cell's mean colour in each of the P phases of
-        // its latent frame (checked with the config); an object that crosses the cell in any
-        // phase makes the whole cell count.
+        // The colour path's channels 0..3P hold the cells' colours (checked with the config).
         let cells = phase_object_weights(&x0, run.arch.vae.colour_phases, dc.object_weight)?
             .broadcast_mul(&keep)?;
         let total = c as f64 * cells.sum_all()?.to_scalar::<f32>()? as f64;
