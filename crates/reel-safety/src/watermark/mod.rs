@@ -301,7 +301,7 @@ fn embed_with(video: &mut Video, payload: &Payload, informed: bool) {
 
 /// Informed embedding (improved spread spectrum): the clip's own picture has a statistic in every
 /// cell too, the same in every frame when the picture is still or blocky (the embedded model draws
-/// 4×4-pixel blocks on the cells' own grid), and it is noise to the detector's t-test. Knowing the
+/// 4×4-pixel blocks on the frame's grid), and it is noise to the detector's t-test. Knowing the
 /// picture, the embedder takes a share λ of that statistic back out of each cell and spends the
 /// rest of the PSNR budget on the mark. With host spread σ (in mark amplitude units), budget B
 /// (the plain mark's amplitude²) and a noise floor n that the transformations add, the detector's
@@ -368,8 +368,8 @@ const INFORMED_NOISE_FLOOR: f64 = 1.0;
 fn bump_gain() -> f64 {
     static G: OnceLock<f64> = OnceLock::new();
     *G.get_or_init(|| {
-        let unit = tile_plane(&cell_values(&Payload::new(REEL_ID, 0)), CELL);
         let signs = cell_values(&Payload::new(REEL_ID, 0));
+        let unit = tile_plane(&signs, CELL);
         let frame = Plane {
             w: TILE,
             h: TILE,
