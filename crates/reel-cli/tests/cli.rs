@@ -216,3 +216,41 @@ fn bad_input_gets_one_clear_line_and_nonzero_exit() {
         "a failed run must not leave an output"
     );
 }
+
+/// The README's first command, on the embedded model with no other argument, and `reel detect`
+/// on what it wrote: the mark is found and carries the output id from the sidecar, not another.
+#[test]
+fn the_default_model_makes_a_marked_mp4_that_detect_ties_to_its_output_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let mp4 = dir.path().join("out.mp4");
+    let mp4 = mp4.to_str().unwrap();
+    ok(&reel(&[
+        "generate",
+        "a red ball bounces between the walls on a black background",
+        "-q",
+        "-o",
+        mp4,
+    ]));
+    let info = reel_media::probe(std::path::Path::new(mp4)).unwrap();
+    assert!(info.width >= 64 && info.height >= 64 && info.frames >= 17);
+    let sidecar: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{mp4}.json")).unwrap()).unwrap();
+    let id = sidecar["output_id"].as_str().expect("sidecar output_id");
+    let check = |candidate: &str| -> serde_json::Value {
+        let out = ok(&reel(&["detect", mp4, "--output-id", candidate, "--json"]));
+        serde_json::from_str(&out).unwrap()
+    };
+    let own = check(id);
+    assert_eq!(own["detected"], true, "{own}");
+    assert_eq!(own["output_id"]["carried"], true, "{own}");
+    let other = check("video_someone_else");
+    assert_eq!(other["detected"], true, "{other}");
+    assert_eq!(other["output_id"]["carried"], false, "{other}");
+    // Without an id: the verdict alone, in words.
+    let text = ok(&reel(&["detect", mp4]));
+    assert!(text.starts_with("watermark: detected"), "{text}");
+    fails(
+        &reel(&["detect", dir.path().join("missing.mp4").to_str().unwrap()]),
+        "missing.mp4",
+    );
+}

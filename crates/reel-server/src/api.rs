@@ -1082,12 +1082,18 @@ async fn provenance_check(
     headers: HeaderMap,
     req: Request,
 ) -> ApiResult<Response> {
-    owner(&s, &headers)?;
+    let owner = owner(&s, &headers)?;
     let form = read_form(&s, req).await?;
     let up = form
         .files
         .get("file")
         .ok_or_else(|| ApiError::missing("file"))?;
+    // The mark is tested against this owner's own outputs only: it never names another's.
+    let made = s.store.completed(&owner)?;
+    let candidates: Vec<reel_safety::watermark::Payload> = made
+        .iter()
+        .map(|j| reel_safety::watermark::Payload::from_output_id(&j.id))
+        .collect();
     let ext = sniff_ext(&up.bytes).ok_or_else(|| {
         ApiError::invalid(
             "file",
@@ -1104,7 +1110,7 @@ async fn provenance_check(
     let result = tokio::task::spawn_blocking(move || {
         let c2pa = reel_safety::provenance::verify_file(&p, None)?;
         // The invisible mark survives re-encoding that strips the manifest.
-        let mark = reel_safety::watermark::detect_file(&p).ok();
+        let mark = reel_safety::watermark::detect_file(&p, &candidates).ok();
         anyhow::Ok((c2pa, mark))
     })
     .await
@@ -1113,12 +1119,19 @@ async fn provenance_check(
     let (c2pa, mark) =
         result?.map_err(|e| ApiError::invalid("file", format!("cannot check the file: {e:#}")))?;
     let mut results = vec![c2pa.to_openai_result()];
-    if let Some(m) = mark {
-        results.push(json!({
+    if let Some((m, found)) = mark {
+        let mut result = json!({
             "type": "reel_watermark",
             "outcome": if m.detected { "detected" } else { "not_detected" },
             "confidence": m.confidence,
-        }));
+        });
+        // Like SynthID's result: which of the owner's videos it is, by which model, and when.
+        if let Some(job) = found.and_then(|f| made.get(f.index)) {
+            result["video_id"] = json!(job.id);
+            result["model"] = json!(job.model);
+            result["generated_at"] = json!(job.completed_at);
+        }
+        results.push(result);
     }
     Ok(ok_json(json!({
         "object": "content_provenance_check",

@@ -235,6 +235,18 @@ impl Store {
         Ok(Some((jobs, more)))
     }
 
+    /// An owner's completed jobs, oldest first: the outputs a provenance check can tie a file to.
+    pub fn completed(&self, owner: &str) -> Result<Vec<Job>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM jobs WHERE owner = ?1 AND status = 'completed' ORDER BY seq ASC"
+        ))?;
+        let jobs = stmt
+            .query_map(params![owner], row_to_job)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(jobs)
+    }
+
     /// Takes the oldest queued job and marks it running, atomically.
     pub fn claim_next(&self) -> Result<Option<Job>> {
         let mut conn = self.conn();

@@ -631,6 +631,12 @@ fn provenance_checks_find_the_manifest() {
     assert_eq!(j["object"], "content_provenance_check");
     assert_eq!(j["results"][0]["type"], "c2pa");
     assert_eq!(j["results"][0]["outcome"], "detected");
+    // The invisible mark ties the file to this owner's video, like SynthID's result.
+    assert_eq!(j["results"][1]["type"], "reel_watermark");
+    assert_eq!(j["results"][1]["outcome"], "detected", "{j}");
+    assert_eq!(j["results"][1]["video_id"], id, "{j}");
+    assert_eq!(j["results"][1]["model"], v["model"], "{j}");
+    assert!(j["results"][1]["generated_at"].as_i64().is_some(), "{j}");
     let r = post_multipart(
         s.addr,
         "/v1/content_provenance_checks",

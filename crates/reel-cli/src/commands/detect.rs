@@ -9,7 +9,8 @@ use reel_safety::watermark::{detect_file, Payload};
 pub struct DetectArgs {
     /// Video or image to check (MP4, GIF, PNG, Y4M, ...).
     pub file: PathBuf,
-    /// Also say whether the payload belongs to this output id (e.g. `video_…`).
+    /// Also test whether the mark carries this output id (e.g. `video_…`, from the output's
+    /// sidecar JSON). Works on far more clips than reading the payload blind.
     #[arg(long)]
     pub output_id: Option<String>,
     /// Print the result as JSON.
@@ -18,14 +19,24 @@ pub struct DetectArgs {
 }
 
 pub fn run(args: DetectArgs) -> Result<()> {
-    let d = detect_file(&args.file)?;
-    let matches = |p: &Payload| args.output_id.as_deref().map(|id| p.matches_output_id(id));
+    let candidates: Vec<Payload> = args
+        .output_id
+        .iter()
+        .map(|id| Payload::from_output_id(id))
+        .collect();
+    let (d, found) = detect_file(&args.file, &candidates)?;
     if args.json {
         let payload = d.payload.map(|p| {
             serde_json::json!({
                 "reel_id": format!("{:04x}", p.reel_id),
                 "output_id": format!("{:012x}", p.output_id),
-                "matches_output_id": matches(&p),
+            })
+        });
+        let output_id = args.output_id.as_ref().map(|id| {
+            serde_json::json!({
+                "id": id,
+                "carried": found.is_some(),
+                "score": found.as_ref().map(|m| m.score),
             })
         });
         let v = serde_json::json!({
@@ -34,6 +45,7 @@ pub fn run(args: DetectArgs) -> Result<()> {
             "score": d.score,
             "scale": d.scale,
             "payload": payload,
+            "output_id": output_id,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
@@ -43,19 +55,18 @@ pub fn run(args: DetectArgs) -> Result<()> {
         return Ok(());
     }
     let payload = match &d.payload {
-        Some(p) => {
-            let m = match matches(p) {
-                Some(true) => ", matches the given output id",
-                Some(false) => ", does NOT match the given output id",
-                None => "",
-            };
-            format!("payload {p}{m}")
-        }
-        None => "payload unreadable (mark present but too degraded to decode)".to_string(),
+        Some(p) => format!("payload {p}"),
+        None => "payload not readable blind (pass --output-id to test a known id)".to_string(),
     };
     println!(
-        "watermark: detected (confidence {:.6}, score {:.2}, scale {}) {payload}",
+        "watermark: detected (confidence {:.6}, score {:.2}, scale {}), {payload}",
         d.confidence, d.score, d.scale
     );
+    if let Some(id) = &args.output_id {
+        match &found {
+            Some(m) => println!("output id {id}: carried (score {:.2})", m.score),
+            None => println!("output id {id}: not shown by the mark"),
+        }
+    }
     Ok(())
 }
