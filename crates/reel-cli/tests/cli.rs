@@ -236,16 +236,27 @@ fn the_default_model_makes_a_marked_mp4_that_detect_ties_to_its_output_id() {
     let sidecar: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(format!("{mp4}.json")).unwrap()).unwrap();
     let id = sidecar["output_id"].as_str().expect("sidecar output_id");
-    let check = |candidate: &str| -> serde_json::Value {
-        let out = ok(&reel(&["detect", mp4, "--output-id", candidate, "--json"]));
-        serde_json::from_str(&out).unwrap()
+    let check = |candidates: &[&str]| -> serde_json::Value {
+        let mut args = vec!["detect", mp4, "--json"];
+        for c in candidates {
+            args.extend(["--output-id", c]);
+        }
+        serde_json::from_str(&ok(&reel(&args))).unwrap()
     };
-    let own = check(id);
+    let own = check(&[id]);
     assert_eq!(own["detected"], true, "{own}");
-    assert_eq!(own["output_id"]["carried"], true, "{own}");
-    let other = check("video_someone_else");
+    assert_eq!(own["output_id"]["carried"], id, "{own}");
+    let other = check(&["video_someone_else"]);
     assert_eq!(other["detected"], true, "{other}");
-    assert_eq!(other["output_id"]["carried"], false, "{other}");
+    assert_eq!(
+        other["output_id"]["carried"],
+        serde_json::Value::Null,
+        "{other}"
+    );
+    // Which of several outputs is it?
+    let among = check(&["video_a", id, "video_b"]);
+    assert_eq!(among["output_id"]["tested"], 3, "{among}");
+    assert_eq!(among["output_id"]["carried"], id, "{among}");
     // Without an id: the verdict alone, in words.
     let text = ok(&reel(&["detect", mp4]));
     assert!(text.starts_with("watermark: detected"), "{text}");
