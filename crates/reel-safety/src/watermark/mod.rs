@@ -820,11 +820,7 @@ pub fn detect_among(video: &Video, candidates: &[Payload]) -> (Detection, Option
             (index, score, read)
         })
         .filter(|&(_, score, read)| read || score >= THRESHOLD)
-        .max_by(|a, b| {
-            (a.2, a.1)
-                .partial_cmp(&(b.2, b.1))
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
+        .max_by(|a, b| a.2.cmp(&b.2).then(a.1.total_cmp(&b.1)));
     (
         detection,
         found.map(|(index, score, _)| PayloadMatch { index, score }),

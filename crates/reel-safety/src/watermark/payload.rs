@@ -29,7 +29,7 @@ impl Payload {
     }
 
     /// Reel's id plus the first 48 bits of SHA-256 of the output's id string (e.g. `video_…`):
-    /// ids are longer than 48 bits, so the mark carries a hash that `matches_output_id` checks.
+    /// ids are longer than 48 bits, so the mark carries a hash (`watermark::detect_among` tests it).
     pub fn from_output_id(id: &str) -> Self {
         let digest = Sha256::digest(id.as_bytes());
         let mut v = 0u64;
@@ -37,11 +37,6 @@ impl Payload {
             v = (v << 8) | u64::from(*b);
         }
         Self::new(REEL_ID, v)
-    }
-
-    /// Whether this payload was made by `from_output_id(id)`.
-    pub fn matches_output_id(&self, id: &str) -> bool {
-        *self == Self::from_output_id(id)
     }
 
     pub fn to_u64(&self) -> u64 {
@@ -149,7 +144,10 @@ mod tests {
                 "flip of bit {i} not caught"
             );
         }
-        assert!(p.matches_output_id("video_68d7512d07848190b3e45da0ecbebcde"));
-        assert!(!p.matches_output_id("video_other"));
+        assert_eq!(
+            p,
+            Payload::from_output_id("video_68d7512d07848190b3e45da0ecbebcde")
+        );
+        assert_ne!(p, Payload::from_output_id("video_other"));
     }
 }
