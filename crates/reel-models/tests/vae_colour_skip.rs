@@ -6,7 +6,8 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use reel_models::init::seeded_var_builder;
 use reel_models::vae::{
-    cell_colours, cell_residual_rows, phase_colours, spread_cells, spread_phases, DetailBasis, Vae,
+    cell_colours, cell_residual_rows, glide_cells, phase_colours, spread_cells, spread_phases,
+    DetailBasis, Vae,
     VaeConfig,
 };
 
@@ -314,4 +315,70 @@ fn colour_phases_must_divide_the_time_grouping_and_fit_the_code() {
         let err = cfg.validate().unwrap_err().to_string();
         assert!(err.contains(needle), "{phases} phases, z {z_dim}: {err}");
     }
+}
+
+#[test]
+fn gliding_cells_move_linearly_between_group_centres() -> Result<()> {
+    let dev = Device::Cpu;
+    // Latent frames 0, 1, 2 hold 0, 10, 20: centres at video frames 0, 2.5 and 6.5.
+    let cells = Tensor::from_vec(vec![0f32, 10.0, 20.0], (1, 1, 3, 1, 1), &dev)?;
+    let got = glide_cells(&cells, 4, 0, 3)?.flatten_all()?.to_vec1::<f32>()?;
+    let want = [0.0, 4.0, 8.0, 11.25, 13.75, 16.25, 18.75, 20.0, 20.0];
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() < 1e-5, "{got:?}");
+    }
+    // A chunk gets the frames of its own latent frames, with its neighbours' pull.
+    let chunk = glide_cells(&cells, 4, 1, 1)?.flatten_all()?.to_vec1::<f32>()?;
+    assert_eq!(chunk.len(), 4);
+    for (g, w) in chunk.iter().zip(&want[1..5]) {
+        assert!((g - w).abs() < 1e-5, "{chunk:?}");
+    }
+    assert!(glide_cells(&cells, 4, 2, 2).is_err());
+    // A steady ramp in time (value = frame index) is what the group means glide back to, up to
+    // the last group's centre.
+    let ramp: Vec<f32> = (0..13).flat_map(|t| vec![t as f32; 16]).collect();
+    let video = Tensor::from_vec(ramp, (1, 1, 13, 4, 4), &dev)?;
+    let glided = glide_cells(&cell_colours(&video, 4, 4)?, 4, 0, 4)?;
+    let got = glided.flatten_all()?.to_vec1::<f32>()?;
+    for (t, g) in got.iter().enumerate() {
+        let want = (t as f32).min(10.5);
+        assert!((g - want).abs() < 1e-5, "frame {t}: {g}");
+    }
+    Ok(())
+}
+
+#[test]
+fn a_gliding_colour_path_adds_glided_colours_to_the_output_also_in_chunks() -> Result<()> {
+    let dev = Device::Cpu;
+    let mut cfg = VaeConfig::small(4, 4, vec![1, 2, 2], 1, vec![true, true]);
+    cfg.clip_output = false;
+    let vm = VarMap::new();
+    let plain = Vae::new(&cfg, seeded_var_builder(&vm, 5, &dev))?;
+    cfg.colour_skip = true;
+    cfg.colour_interpolation = true;
+    let glide = Vae::new(&cfg, VarBuilder::from_varmap(&vm, DType::F32, &dev))?;
+    let z = Tensor::randn(0f32, 1f32, (1, 4, 4, 4, 4), &dev)?;
+    let out = (glide.decode(&z)? - plain.decode(&z)?)?;
+    let expect = spread_cells(&glide_cells(&z.narrow(1, 0, 3)?, 4, 0, 4)?, 4, 1, false)?;
+    assert_eq!(out.dims(), &[1, 3, 13, 16, 16]);
+    assert!(max_abs(&out, &expect)? < 1e-5);
+    for chunk in [1, 2, 3] {
+        let chunked = glide.decode_chunked(&z, chunk)?;
+        assert!(max_abs(&chunked, &glide.decode(&z)?)? < 1e-4, "chunks of {chunk}");
+    }
+    // The encoder is the held path's: the latent does not change.
+    let video = Tensor::rand(-1f32, 1f32, (1, 3, 9, 16, 16), &dev)?;
+    let mut held = cfg.clone();
+    held.colour_interpolation = false;
+    let held = Vae::new(&held, VarBuilder::from_varmap(&vm, DType::F32, &dev))?;
+    assert_eq!(max_abs(&glide.encode(&video)?, &held.encode(&video)?)?, 0.0);
+    // It needs the colour path with one phase.
+    cfg.colour_phases = 2;
+    cfg.z_dim = 6;
+    assert!(cfg.validate().unwrap_err().to_string().contains("colour_interpolation"));
+    cfg.colour_phases = 1;
+    cfg.colour_skip = false;
+    assert!(cfg.validate().is_err());
+    Ok(())
 }

@@ -198,6 +198,12 @@ pub struct DecoderStage {
     /// (motion at a quarter of the frame rate); this term prices that stutter directly.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub motion_weight: f64,
+    /// Switch the decoder's colour skip to `colour_interpolation` (each cell's colour glides
+    /// from one latent group's centre frame to the next) for this stage and the exported VAE.
+    /// The latents do not change, so the DiT trained before stays valid; the decoder learns
+    /// the rest against the gliding skip.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub colour_interpolation: bool,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -537,6 +543,13 @@ impl TrainConfig {
         }
         if self.dit.object_weight > 0.0 && !arch.vae.colour_skip {
             bail!("dit.object_weight needs the VAE's colour_skip (its first latent channels are the cells' colours)");
+        }
+        if self.decoder.as_ref().is_some_and(|d| d.colour_interpolation) {
+            let mut glide = arch.vae.clone();
+            glide.colour_interpolation = true;
+            glide
+                .validate()
+                .context("decoder.colour_interpolation")?;
         }
         if !(self.dit.detail_scale.is_finite() && self.dit.detail_scale > 0.0) {
             bail!("dit.detail_scale must be a positive number");

@@ -117,6 +117,11 @@ impl Run {
     /// The architecture with the measured latent statistics (once known).
     fn arch_with_stats(&self) -> BundleConfig {
         let mut a = self.arch.clone();
+        if matches!(self.stage, Stage::Decoder | Stage::Done)
+            && self.cfg.decoder.as_ref().is_some_and(|d| d.colour_interpolation)
+        {
+            a.vae.colour_interpolation = true;
+        }
         let k = a.vae.detail_channels;
         if let Some((m, s)) = &self.stats {
             a.vae.latents_mean = m.clone();

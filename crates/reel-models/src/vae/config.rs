@@ -110,6 +110,12 @@ pub struct VaeConfig {
     /// instead of holding the group's mean still. 1 = one colour per cell and group.
     #[serde(default = "d_one")]
     pub colour_phases: usize,
+    /// Reel's toy models only (needs `colour_skip`, one phase): the decoder's skip moves each
+    /// cell's colour linearly in time from one latent group's centre frame to the next instead
+    /// of holding it over the group, so a moving object's mean glides rather than jumping every
+    /// `temporal_compression` frames. The latent (what the encoder and the DiT see) is unchanged.
+    #[serde(default)]
+    pub colour_interpolation: bool,
     /// Reel's toy models only (needs `colour_skip`): a linear detail path. The encoder adds the
     /// projections of each latent cell's pixels (minus the cell's mean colour) on a fitted basis
     /// (`detail_basis.*` weights: principal components of training clips) to latent channels
@@ -144,6 +150,7 @@ impl Default for VaeConfig {
             clip_output: true,
             colour_skip: false,
             colour_phases: 1,
+            colour_interpolation: false,
             detail_channels: 0,
             scale_factor_temporal: d_scale_t(),
             scale_factor_spatial: d_scale_s(),
@@ -284,6 +291,13 @@ impl VaeConfig {
                  z_dim ≥ 3·colour_phases (z_dim is {})",
                 self.colour_phases,
                 self.z_dim
+            );
+        }
+        if self.colour_interpolation && (!self.colour_skip || self.colour_phases != 1) {
+            bail!(
+                "VAE config: colour_interpolation needs colour_skip with one colour phase \
+                 (colour_phases is {})",
+                self.colour_phases
             );
         }
         if self.detail_channels > 0 && (!self.colour_skip || 3 + self.detail_channels > self.z_dim)
