@@ -6,9 +6,8 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use reel_models::init::seeded_var_builder;
 use reel_models::vae::{
-    cell_colours, cell_residual_rows, glide_cells, phase_colours, spread_cells, spread_phases,
-    DetailBasis, Vae,
-    VaeConfig,
+    cell_colours, cell_residual_rows, glide_cells, motion_glide, phase_colours, spread_cells,
+    spread_phases, ColourInterpolation, DetailBasis, Vae, VaeConfig,
 };
 
 fn max_abs(a: &Tensor, b: &Tensor) -> Result<f32> {
@@ -322,14 +321,18 @@ fn gliding_cells_move_linearly_between_group_centres() -> Result<()> {
     let dev = Device::Cpu;
     // Latent frames 0, 1, 2 hold 0, 10, 20: centres at video frames 0, 2.5 and 6.5.
     let cells = Tensor::from_vec(vec![0f32, 10.0, 20.0], (1, 1, 3, 1, 1), &dev)?;
-    let got = glide_cells(&cells, 4, 0, 3)?.flatten_all()?.to_vec1::<f32>()?;
+    let got = glide_cells(&cells, 4, 0, 3)?
+        .flatten_all()?
+        .to_vec1::<f32>()?;
     let want = [0.0, 4.0, 8.0, 11.25, 13.75, 16.25, 18.75, 20.0, 20.0];
     assert_eq!(got.len(), want.len());
     for (g, w) in got.iter().zip(want) {
         assert!((g - w).abs() < 1e-5, "{got:?}");
     }
     // A chunk gets the frames of its own latent frames, with its neighbours' pull.
-    let chunk = glide_cells(&cells, 4, 1, 1)?.flatten_all()?.to_vec1::<f32>()?;
+    let chunk = glide_cells(&cells, 4, 1, 1)?
+        .flatten_all()?
+        .to_vec1::<f32>()?;
     assert_eq!(chunk.len(), 4);
     for (g, w) in chunk.iter().zip(&want[1..5]) {
         assert!((g - w).abs() < 1e-5, "{chunk:?}");
@@ -356,29 +359,87 @@ fn a_gliding_colour_path_adds_glided_colours_to_the_output_also_in_chunks() -> R
     let vm = VarMap::new();
     let plain = Vae::new(&cfg, seeded_var_builder(&vm, 5, &dev))?;
     cfg.colour_skip = true;
-    cfg.colour_interpolation = true;
+    cfg.colour_interpolation = ColourInterpolation::Linear;
     let glide = Vae::new(&cfg, VarBuilder::from_varmap(&vm, DType::F32, &dev))?;
     let z = Tensor::randn(0f32, 1f32, (1, 4, 4, 4, 4), &dev)?;
     let out = (glide.decode(&z)? - plain.decode(&z)?)?;
     let expect = spread_cells(&glide_cells(&z.narrow(1, 0, 3)?, 4, 0, 4)?, 4, 1, false)?;
     assert_eq!(out.dims(), &[1, 3, 13, 16, 16]);
     assert!(max_abs(&out, &expect)? < 1e-5);
-    for chunk in [1, 2, 3] {
-        let chunked = glide.decode_chunked(&z, chunk)?;
-        assert!(max_abs(&chunked, &glide.decode(&z)?)? < 1e-4, "chunks of {chunk}");
+    let mut moving = cfg.clone();
+    moving.colour_interpolation = ColourInterpolation::Motion;
+    let moving = Vae::new(&moving, VarBuilder::from_varmap(&vm, DType::F32, &dev))?;
+    let out = (moving.decode(&z)? - plain.decode(&z)?)?;
+    assert!(max_abs(&out, &motion_glide(&z.narrow(1, 0, 3)?, 4, 4, 0, 4)?)? < 1e-5);
+    for vae in [&glide, &moving] {
+        for chunk in [1, 2, 3] {
+            let chunked = vae.decode_chunked(&z, chunk)?;
+            assert!(
+                max_abs(&chunked, &vae.decode(&z)?)? < 1e-4,
+                "chunks of {chunk}"
+            );
+        }
     }
     // The encoder is the held path's: the latent does not change.
     let video = Tensor::rand(-1f32, 1f32, (1, 3, 9, 16, 16), &dev)?;
     let mut held = cfg.clone();
-    held.colour_interpolation = false;
+    held.colour_interpolation = ColourInterpolation::None;
     let held = Vae::new(&held, VarBuilder::from_varmap(&vm, DType::F32, &dev))?;
     assert_eq!(max_abs(&glide.encode(&video)?, &held.encode(&video)?)?, 0.0);
     // It needs the colour path with one phase.
     cfg.colour_phases = 2;
     cfg.z_dim = 6;
-    assert!(cfg.validate().unwrap_err().to_string().contains("colour_interpolation"));
+    assert!(cfg
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("colour_interpolation"));
     cfg.colour_phases = 1;
     cfg.colour_skip = false;
     assert!(cfg.validate().is_err());
+    Ok(())
+}
+
+#[test]
+fn a_motion_glide_draws_a_moving_block_once_at_its_place_in_between() -> Result<()> {
+    let dev = Device::Cpu;
+    // A 3×3-cell block of colour 1 on 0, at cell columns 2–4, 4–6 and 6–8 in latent frames
+    // 0, 1, 2 (rows 5–7): two cells a group to the right.
+    let (h, w) = (16, 16);
+    let mut v = vec![0f32; 3 * h * w];
+    for (k, x0) in [2, 4, 6].into_iter().enumerate() {
+        for y in 5..8 {
+            for x in x0..x0 + 3 {
+                v[(k * h + y) * w + x] = 1.0;
+            }
+        }
+    }
+    let cells = Tensor::from_vec(v, (1, 1, 3, h, w), &dev)?;
+    let video = motion_glide(&cells, 4, 4, 0, 3)?;
+    assert_eq!(video.dims(), &[1, 1, 9, 64, 64]);
+    let frames = video.squeeze(0)?.squeeze(0)?.to_vec3::<f32>()?;
+    // Frame f lies a = (f − 2.5)/4 of the way from latent 1 (centre 2.5, block at pixels 16–27)
+    // to latent 2 (centre 6.5); the block is drawn shifted round(4·a·2) px, at full strength.
+    for (f, shift) in [(3, 1), (4, 3), (5, 5), (6, 7)] {
+        let frame = &frames[f];
+        for (y, row) in frame.iter().enumerate() {
+            for (x, &value) in row.iter().enumerate() {
+                let inside = (20..32).contains(&y) && (16 + shift..28 + shift).contains(&x);
+                let want = if inside { 1.0 } else { 0.0 };
+                assert!((value - want).abs() < 1e-5, "frame {f} ({y}, {x}): {value}");
+            }
+        }
+    }
+    // At a group's centre and after the last one the group itself is drawn (held).
+    let held = spread_cells(&cells.narrow(2, 2, 1)?, 4, 1, false)?
+        .squeeze(0)?
+        .squeeze(0)?;
+    for f in [7, 8] {
+        let frame = video.squeeze(0)?.squeeze(0)?.narrow(0, f, 1)?;
+        assert!(max_abs(&frame, &held)? < 1e-6, "frame {f}");
+    }
+    // A chunk of the decode sees its neighbours: frames 1–4 alone equal the whole clip's.
+    let chunk = motion_glide(&cells, 4, 4, 1, 1)?;
+    assert!(max_abs(&chunk, &video.narrow(2, 1, 4)?)? < 1e-6);
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 use anyhow::{bail, Context, Result};
 use reel_models::bundle::BundleConfig;
+pub use reel_models::vae::ColourInterpolation;
 use reel_world::SceneSampler;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -198,12 +199,17 @@ pub struct DecoderStage {
     /// (motion at a quarter of the frame rate); this term prices that stutter directly.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub motion_weight: f64,
-    /// Switch the decoder's colour skip to `colour_interpolation` (each cell's colour glides
-    /// from one latent group's centre frame to the next) for this stage and the exported VAE.
-    /// The latents do not change, so the DiT trained before stays valid; the decoder learns
-    /// the rest against the gliding skip.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub colour_interpolation: bool,
+    /// Switch the decoder's colour skip to this `ColourInterpolation` (`linear`: each cell's
+    /// colour cross-fades from one latent group's centre frame to the next; `motion`: it moves
+    /// along a matched displacement) for this stage and the exported VAE. The latents do not
+    /// change, so the DiT trained before stays valid; the decoder learns the rest against the
+    /// new skip.
+    #[serde(default, skip_serializing_if = "is_none_interpolation")]
+    pub colour_interpolation: ColourInterpolation,
+}
+
+fn is_none_interpolation(x: &ColourInterpolation) -> bool {
+    *x == ColourInterpolation::None
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -544,12 +550,14 @@ impl TrainConfig {
         if self.dit.object_weight > 0.0 && !arch.vae.colour_skip {
             bail!("dit.object_weight needs the VAE's colour_skip (its first latent channels are the cells' colours)");
         }
-        if self.decoder.as_ref().is_some_and(|d| d.colour_interpolation) {
+        if let Some(d) = self
+            .decoder
+            .as_ref()
+            .filter(|d| d.colour_interpolation != ColourInterpolation::None)
+        {
             let mut glide = arch.vae.clone();
-            glide.colour_interpolation = true;
-            glide
-                .validate()
-                .context("decoder.colour_interpolation")?;
+            glide.colour_interpolation = d.colour_interpolation;
+            glide.validate().context("decoder.colour_interpolation")?;
         }
         if !(self.dit.detail_scale.is_finite() && self.dit.detail_scale > 0.0) {
             bail!("dit.detail_scale must be a positive number");

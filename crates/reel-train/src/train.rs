@@ -2,7 +2,9 @@
 //! one readable function; all randomness of a step comes from (seed, stage, step).
 
 use crate::checkpoint::{self, Meta, Stage, CHECKPOINT_FILE};
-use crate::config::{ClipSize, DitStage, OptimConfig, PredictionKind, ReconLoss, TrainConfig};
+use crate::config::{
+    ClipSize, ColourInterpolation, DitStage, OptimConfig, PredictionKind, ReconLoss, TrainConfig,
+};
 use crate::data::{clip_batch, cond_mask, randn, sample_sigma, step_rng};
 use crate::optim::{learning_rate, Trainable};
 use crate::pool::LatentPools;
@@ -117,10 +119,12 @@ impl Run {
     /// The architecture with the measured latent statistics (once known).
     fn arch_with_stats(&self) -> BundleConfig {
         let mut a = self.arch.clone();
-        if matches!(self.stage, Stage::Decoder | Stage::Done)
-            && self.cfg.decoder.as_ref().is_some_and(|d| d.colour_interpolation)
-        {
-            a.vae.colour_interpolation = true;
+        if let Some(d) = &self.cfg.decoder {
+            if matches!(self.stage, Stage::Decoder | Stage::Done)
+                && d.colour_interpolation != ColourInterpolation::None
+            {
+                a.vae.colour_interpolation = d.colour_interpolation;
+            }
         }
         let k = a.vae.detail_channels;
         if let Some((m, s)) = &self.stats {

@@ -60,6 +60,10 @@ pub struct ObjectEval {
     pub persistence: Option<AttrResult>,
     pub presence: AttrResult,
     pub stability: AttrResult,
+    /// Whether the object travels frame by frame rather than in jumps (scored when it is found
+    /// in every frame and travels; see `SMOOTH_SHARE`).
+    #[serde(default)]
+    pub smoothness: Option<AttrResult>,
     /// Fraction of frames in which the object was found.
     pub detected_fraction: f32,
     /// Centre path (normalised screen coordinates) per frame, `None` where not found.
@@ -84,6 +88,9 @@ impl ObjectEval {
         }
         v.push(("presence", &self.presence));
         v.push(("stability", &self.stability));
+        if let Some(a) = &self.smoothness {
+            v.push(("smoothness", a));
+        }
         v
     }
 
@@ -406,6 +413,38 @@ fn analyse_frame(
 // ---------- motion ----------
 
 /// Best (excursion before, excursion back after) around any turning point of the series.
+/// Share of an object's path that the largest quarter of its frame-to-frame steps may carry
+/// for its motion to count as smooth. A steady path puts about a quarter there, an accelerating
+/// fall under half; a video that moves its objects only every fourth frame (a VAE drawing each
+/// 4-frame latent group as a still) puts nearly all of it there.
+pub const SMOOTH_SHARE: f32 = 0.5;
+/// Least path length (in frame sizes) for smoothness to be scored: shorter paths are mostly
+/// the tracker's pixel rounding.
+const SMOOTH_MIN_TRAVEL: f32 = 0.15;
+
+/// Smoothness from the well-visible centre path `(t, x, y, bottom)`: scored only when every
+/// one of `n_frames` frames is in it and the object travels.
+fn smoothness(pts: &[(f32, f32, f32, f32)], n_frames: usize) -> Option<AttrResult> {
+    if n_frames < 5 || pts.len() != n_frames {
+        return None;
+    }
+    let mut steps: Vec<f32> = pts
+        .windows(2)
+        .map(|p| (p[1].1 - p[0].1).hypot(p[1].2 - p[0].2))
+        .collect();
+    let travel: f32 = steps.iter().sum();
+    if travel < SMOOTH_MIN_TRAVEL {
+        return None;
+    }
+    steps.sort_by(|a, b| b.total_cmp(a));
+    let share = steps[..steps.len().div_ceil(4)].iter().sum::<f32>() / travel;
+    Some(AttrResult::new(
+        "smooth",
+        format!("largest quarter of steps {:.0}% of the path", 100.0 * share),
+        share <= SMOOTH_SHARE,
+    ))
+}
+
 fn reversal(xs: &[f32]) -> (f32, f32) {
     let n = xs.len();
     let mut best = (0.0f32, 0.0f32);
@@ -716,6 +755,7 @@ pub fn evaluate(video: &Video, prompt: &str) -> Result<ClipEval> {
                 ))
             })
             .collect();
+        let smoothness = smoothness(&pts, n_frames);
         let mf = classify_motion(&pts);
         let motion = o.motion.map(|mo| {
             AttrResult::new(
@@ -833,6 +873,7 @@ pub fn evaluate(video: &Video, prompt: &str) -> Result<ClipEval> {
             persistence,
             presence,
             stability,
+            smoothness,
             detected_fraction: frac,
             path,
         });
@@ -880,7 +921,7 @@ pub struct Report {
     pub evals: Vec<ClipEval>,
 }
 
-const ATTR_ORDER: [&str; 9] = [
+const ATTR_ORDER: [&str; 10] = [
     "background",
     "colour",
     "shape",
@@ -890,6 +931,7 @@ const ATTR_ORDER: [&str; 9] = [
     "persistence",
     "presence",
     "stability",
+    "smoothness",
 ];
 
 impl Report {

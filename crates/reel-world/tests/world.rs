@@ -269,6 +269,42 @@ fn catches_vanishing_object() {
 }
 
 #[test]
+fn catches_motion_in_steps_of_four_frames() {
+    // What a VAE that draws each 4-frame latent group as a still gives: frames 4k−3..4k all
+    // show frame 4k−1. The object still ends where it should (motion class unchanged).
+    let spec = RenderSpec::default();
+    let mut scored = 0;
+    for seed in 0..12 {
+        let motion = [
+            Motion::Left,
+            Motion::Right,
+            Motion::Up,
+            Motion::Down,
+            Motion::Bounce,
+            Motion::Fall,
+        ][seed % 6];
+        let scene = one_object(motion, Colour::Red, Background::Black, seed as u64);
+        let prompt = caption(&scene, &CaptionStyle::canonical());
+        let smooth = render(&scene, &spec);
+        let e = evaluate(&smooth, &prompt).unwrap();
+        let Some(a) = &e.objects[0].smoothness else {
+            continue; // too short a path to score
+        };
+        assert!(a.correct, "{prompt}: {}", a.detected);
+        scored += 1;
+        let mut stepped = smooth.clone();
+        for f in 1..stepped.frames.len() {
+            let held = (f.div_ceil(4) * 4 - 1).min(smooth.frames.len() - 1);
+            stepped.frames[f] = smooth.frames[held].clone();
+        }
+        let e = evaluate(&stepped, &prompt).unwrap();
+        let a = obj_attr(&e, "smoothness");
+        assert!(!a.correct, "{prompt}: {}", a.detected);
+    }
+    assert!(scored >= 10, "only {scored} of 12 paths scored");
+}
+
+#[test]
 fn catches_vanishing_behind_pillar() {
     // The object goes behind the pillar and never comes out.
     let spec = RenderSpec::default();

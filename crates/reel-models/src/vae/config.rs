@@ -2,6 +2,21 @@
 
 use serde::{Deserialize, Serialize};
 
+/// How the toy VAE's colour skip fills a latent group's frames.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColourInterpolation {
+    /// Each group's cell colours held over its frames: motion advances once a group.
+    #[default]
+    None,
+    /// Each cell's colour cross-fades from one group's centre frame to the next: smooth, but
+    /// an object in between is two faint copies.
+    Linear,
+    /// Each cell's colour is moved along a displacement matched between neighbouring groups
+    /// (`motion_glide`): an object in between is drawn once, at its place in between.
+    Motion,
+}
+
 /// Wan2.1's published per-channel latent mean (16 channels).
 pub const WAN21_LATENTS_MEAN: [f64; 16] = [
     -0.7571, -0.7089, -0.9113, 0.1075, -0.1745, 0.9653, -0.1517, 1.5508, 0.4134, -0.0715, 0.5517,
@@ -110,12 +125,11 @@ pub struct VaeConfig {
     /// instead of holding the group's mean still. 1 = one colour per cell and group.
     #[serde(default = "d_one")]
     pub colour_phases: usize,
-    /// Reel's toy models only (needs `colour_skip`, one phase): the decoder's skip moves each
-    /// cell's colour linearly in time from one latent group's centre frame to the next instead
-    /// of holding it over the group, so a moving object's mean glides rather than jumping every
-    /// `temporal_compression` frames. The latent (what the encoder and the DiT see) is unchanged.
+    /// Reel's toy models only (needs `colour_skip`, one phase): how the decoder's skip fills
+    /// the frames between latent groups' centres (see [`ColourInterpolation`]). The latent (what
+    /// the encoder and the DiT see) is the same for every choice.
     #[serde(default)]
-    pub colour_interpolation: bool,
+    pub colour_interpolation: ColourInterpolation,
     /// Reel's toy models only (needs `colour_skip`): a linear detail path. The encoder adds the
     /// projections of each latent cell's pixels (minus the cell's mean colour) on a fitted basis
     /// (`detail_basis.*` weights: principal components of training clips) to latent channels
@@ -150,7 +164,7 @@ impl Default for VaeConfig {
             clip_output: true,
             colour_skip: false,
             colour_phases: 1,
-            colour_interpolation: false,
+            colour_interpolation: ColourInterpolation::None,
             detail_channels: 0,
             scale_factor_temporal: d_scale_t(),
             scale_factor_spatial: d_scale_s(),
@@ -293,7 +307,9 @@ impl VaeConfig {
                 self.z_dim
             );
         }
-        if self.colour_interpolation && (!self.colour_skip || self.colour_phases != 1) {
+        if self.colour_interpolation != ColourInterpolation::None
+            && (!self.colour_skip || self.colour_phases != 1)
+        {
             bail!(
                 "VAE config: colour_interpolation needs colour_skip with one colour phase \
                  (colour_phases is {})",

@@ -11,6 +11,7 @@
 mod blocks;
 mod config;
 mod detail;
+mod glide;
 mod residual;
 #[cfg(test)]
 mod tests;
@@ -18,7 +19,8 @@ mod tests;
 pub use blocks::{
     AttentionBlock, FeatCache, MidBlock, Resample, ResampleMode, ResidualBlock, RmsNorm,
 };
-pub use config::{VaeConfig, WAN21_LATENTS_MEAN, WAN21_LATENTS_STD};
+pub use config::{ColourInterpolation, VaeConfig, WAN21_LATENTS_MEAN, WAN21_LATENTS_STD};
+pub use glide::{glide_cells, motion_glide};
 pub use residual::{patchify, unpatchify, AvgDown3d, DupUp3d, ResidualDownBlock, ResidualUpBlock};
 
 use anyhow::{bail, Context};
@@ -430,7 +432,13 @@ impl Vae {
     /// Adds the colour channels (0–2, or 0..3·`colour_phases`) spread over their cells and
     /// frames to the decoder output of latent frames `start..start + n` of `z` (`colour_skip`).
     /// Latent frame 0 stands for one video frame.
-    fn with_colour(&self, out: Tensor, z: &Tensor, start: usize, n: usize) -> anyhow::Result<Tensor> {
+    fn with_colour(
+        &self,
+        out: Tensor,
+        z: &Tensor,
+        start: usize,
+        n: usize,
+    ) -> anyhow::Result<Tensor> {
         if !self.cfg.colour_skip {
             return Ok(out);
         }
@@ -439,12 +447,16 @@ impl Vae {
             self.cfg.temporal_compression(),
         );
         let colours = z.narrow(1, 0, self.cfg.colour_channels())?;
-        let skip = if self.cfg.colour_interpolation {
+        let skip = match self.cfg.colour_interpolation {
+            ColourInterpolation::None => {
+                let phases = self.cfg.colour_phases;
+                spread_phases(&colours.narrow(2, start, n)?, cs, ct, phases, start == 0)?
+            }
             // Per video frame already: spread over the cells' pixels only.
-            spread_cells(&glide_cells(&colours, ct, start, n)?, cs, 1, false)?
-        } else {
-            let phases = self.cfg.colour_phases;
-            spread_phases(&colours.narrow(2, start, n)?, cs, ct, phases, start == 0)?
+            ColourInterpolation::Linear => {
+                spread_cells(&glide_cells(&colours, ct, start, n)?, cs, 1, false)?
+            }
+            ColourInterpolation::Motion => motion_glide(&colours, cs, ct, start, n)?,
         };
         let out = (out + skip)?;
         Ok(match &self.detail {
@@ -541,44 +553,6 @@ pub fn phase_colours(
         .contiguous()?
         .reshape((b, phases * c, n, h / cs, w / cs))?;
     Tensor::cat(&[&first, &rest], 2)
-}
-
-/// Each latent cell's value moved linearly in time between the centre frames of neighbouring
-/// latent frames (latent frame 0 is video frame 0; latent frame k ≥ 1 covers frames
-/// `ct·(k−1)+1 ..= ct·k`, centre `ct·k − (ct−1)/2`), held before the first centre and after the
-/// last. `cells` `[B, C, T', h, w]` → `[B, C, F, h, w]` for the F video frames of latent frames
-/// `start..start + n` (the whole range needs no neighbour outside it).
-pub fn glide_cells(cells: &Tensor, ct: usize, start: usize, n: usize) -> candle_core::Result<Tensor> {
-    let (b, c, t, h, w) = cells.dims5()?;
-    if ct == 0 || n == 0 || start + n > t {
-        candle_core::bail!("glide_cells: latent frames {start}..{} of {t} (ct {ct})", start + n);
-    }
-    let centre = |k: usize| if k == 0 { 0.0 } else { (ct * k) as f32 - (ct as f32 - 1.0) / 2.0 };
-    let first = if start == 0 { 0 } else { ct * (start - 1) + 1 };
-    let last = ct * (start + n - 1); // inclusive
-    let frames = last + 1 - first;
-    let mut weights = vec![0f32; frames * t];
-    for (i, f) in (first..=last).enumerate() {
-        let f = f as f32;
-        // The last latent frame whose centre is at or before f.
-        let k = (0..t).rev().find(|&k| centre(k) <= f).unwrap_or(0);
-        if k + 1 < t {
-            let a = (f - centre(k)) / (centre(k + 1) - centre(k));
-            weights[i * t + k] = 1.0 - a;
-            weights[i * t + k + 1] = a;
-        } else {
-            weights[i * t + k] = 1.0;
-        }
-    }
-    let weights = Tensor::from_vec(weights, (frames, t), cells.device())?.t()?;
-    cells
-        .permute((0, 1, 3, 4, 2))?
-        .contiguous()?
-        .reshape((b * c * h * w, t))?
-        .matmul(&weights.contiguous()?)?
-        .reshape((b, c, h, w, frames))?
-        .permute((0, 1, 4, 2, 3))?
-        .contiguous()
 }
 
 /// Inverse layout of [`cell_colours`]: each latent cell's value repeated over its pixels and

@@ -647,7 +647,7 @@ fn with_decoder_stage(mut cfg: TrainConfig, steps: usize) -> TrainConfig {
         height: 16,
         frames: 5,
         motion_weight: 0.0,
-        colour_interpolation: false,
+        colour_interpolation: ColourInterpolation::None,
     });
     cfg
 }
@@ -660,13 +660,18 @@ fn a_gliding_decoder_stage_keeps_the_latents_and_exports_the_gliding_skip() -> R
         "\"overrides\": {\"vae\": {\"colour_skip\": true}}",
     ))?;
     let mut glide = with_decoder_stage(cfg.clone(), 3);
-    glide.decoder.as_mut().unwrap().colour_interpolation = true;
+    glide.decoder.as_mut().unwrap().colour_interpolation = ColourInterpolation::Motion;
     let (held, glided) = (tmp.path().join("held"), tmp.path().join("glided"));
     train(&cfg, &held, false, &quiet())?;
     train(&glide, &glided, false, &quiet())?;
     let bundle = BundleConfig::load(&glided.join(BUNDLE_DIR))?;
-    assert!(bundle.vae.colour_interpolation);
-    assert!(!BundleConfig::load(&held.join(BUNDLE_DIR))?.vae.colour_interpolation);
+    assert_eq!(bundle.vae.colour_interpolation, ColourInterpolation::Motion);
+    assert_eq!(
+        BundleConfig::load(&held.join(BUNDLE_DIR))?
+            .vae
+            .colour_interpolation,
+        ColourInterpolation::None
+    );
     // The encoder (what the DiT learned on) is the run's without the stage.
     let (h, g) = (bundle_vae(&held), bundle_vae(&glided));
     for (name, t) in &h {
@@ -676,9 +681,12 @@ fn a_gliding_decoder_stage_keeps_the_latents_and_exports_the_gliding_skip() -> R
     }
     // It needs the colour path.
     let mut plain = with_decoder_stage(tiny(), 3);
-    plain.decoder.as_mut().unwrap().colour_interpolation = true;
+    plain.decoder.as_mut().unwrap().colour_interpolation = ColourInterpolation::Linear;
     let e = format!("{:#}", plain.validate().unwrap_err());
-    assert!(e.contains("colour_interpolation") && e.contains("colour_skip"), "{e}");
+    assert!(
+        e.contains("colour_interpolation") && e.contains("colour_skip"),
+        "{e}"
+    );
     Ok(())
 }
 
