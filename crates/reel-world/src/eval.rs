@@ -412,7 +412,6 @@ fn analyse_frame(
 
 // ---------- motion ----------
 
-/// Best (excursion before, excursion back after) around any turning point of the series.
 /// Share of an object's path that the largest quarter of its frame-to-frame steps may carry
 /// for its motion to count as smooth. A steady path puts about a quarter there, an accelerating
 /// fall under half; a video that moves its objects only every fourth frame (a VAE drawing each
@@ -445,6 +444,7 @@ fn smoothness(pts: &[(f32, f32, f32, f32)], n_frames: usize) -> Option<AttrResul
     ))
 }
 
+/// Best (excursion before, excursion back after) around any turning point of the series.
 fn reversal(xs: &[f32]) -> (f32, f32) {
     let n = xs.len();
     let mut best = (0.0f32, 0.0f32);

@@ -37,7 +37,7 @@
 //! - A known output id is tested rather than read (`detect_among`): its 64 output-id cells only
 //!   have to agree with the mark more than another id's would, which a Rademacher bound on the
 //!   agreement tests whatever the picture. On the embedded model's 64×64 outputs that finds the
-//!   id on 95% untouched where the blind read gets 12%.
+//!   id on 95% untouched where the blind read gets 11–12%.
 
 mod fft;
 mod payload;
