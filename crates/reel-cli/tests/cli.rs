@@ -82,12 +82,21 @@ fn generates_mp4_with_size_frames_and_rate_and_a_png_still() {
         "1",
         "--steps",
         "2",
+        "--guidance-interval",
+        "0.3:0.95",
         "-q",
         "-o",
         png.to_str().unwrap(),
     ]));
     let img = reel_media::read_image(&png).unwrap();
     assert_eq!(img.dimensions(), (64, 64));
+    let meta = reel_media::read_metadata(&png).unwrap().expect("metadata");
+    let record: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    assert_eq!(
+        record["guidance_interval"],
+        serde_json::json!([0.3, 0.95]),
+        "{meta}"
+    );
 }
 
 #[test]
@@ -162,6 +171,33 @@ fn bad_input_gets_one_clear_line_and_nonzero_exit() {
             out,
         ]),
         "frame guidance must be ≥ 0",
+    );
+    fails(
+        &reel(&[
+            "generate",
+            "x",
+            "--model",
+            &model,
+            "--guidance-interval",
+            "0.9:0.2",
+            "-o",
+            out,
+        ]),
+        "guidance interval",
+    );
+    // Reel's own models have one stage: guidance_2 has nothing to apply to.
+    fails(
+        &reel(&[
+            "generate",
+            "x",
+            "--model",
+            &model,
+            "--guidance-2",
+            "2",
+            "-o",
+            out,
+        ]),
+        "guidance_2",
     );
     fails(
         &reel(&[

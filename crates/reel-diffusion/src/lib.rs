@@ -11,7 +11,10 @@ pub mod windows;
 
 pub use image_cond::FrameCondition;
 pub use model::{GuidanceBatching, VideoModel};
-pub use pipeline::{generate_window, GenerateOptions, Generation, Progress, SamplerSettings};
+pub use pipeline::{
+    check_guidance_interval, generate_window, parse_guidance_interval, GenerateOptions, Generation,
+    Progress, SamplerSettings,
+};
 pub use schedulers::SolverKind;
 pub use timeline::{Known, KnownAt, LatentKeep, Mask, PromptSegment, Timeline};
 pub use windows::generate;

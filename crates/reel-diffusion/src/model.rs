@@ -30,6 +30,11 @@ pub trait VideoModel: Send + Sync {
     /// The transformer that denoises at timestep `t` (0–1000); Wan2.2 A14B switches from its
     /// high-noise to its low-noise expert at the boundary.
     fn transformer_at(&self, t: f64) -> &Dit;
+    /// The timestep (0–1000) below which a model's low-noise stage runs, where
+    /// `SamplerSettings::guidance_2` applies (Wan2.2 A14B: `boundary_ratio · 1000`).
+    fn guidance_boundary(&self) -> Option<f64> {
+        None
+    }
     fn guidance_batching(&self) -> GuidanceBatching;
     fn defaults(&self) -> SamplingDefaults;
     /// What the transformer outputs (the loop converts it to a velocity).
@@ -145,12 +150,17 @@ impl VideoModel for WanModel {
         }
     }
     fn transformer_at(&self, t: f64) -> &Dit {
-        match (&self.dit_2, self.config.boundary_ratio) {
-            (Some(low_noise), Some(r)) if t < r * self.scheduler.num_train_timesteps as f64 => {
-                low_noise
-            }
+        match (&self.dit_2, self.guidance_boundary()) {
+            (Some(low_noise), Some(b)) if t < b => low_noise,
             _ => &self.dit,
         }
+    }
+    fn guidance_boundary(&self) -> Option<f64> {
+        // diffusers' `boundary_timestep`: `guidance_scale_2` applies below it whenever the
+        // pipeline has a `boundary_ratio`.
+        self.config
+            .boundary_ratio
+            .map(|r| r * self.scheduler.num_train_timesteps as f64)
     }
     fn guidance_batching(&self) -> GuidanceBatching {
         GuidanceBatching::Separate
@@ -181,6 +191,7 @@ impl VideoModel for WanModel {
             solver: solver.into(),
             negative_prompt: String::new(),
             frame_guidance: 0.0,
+            guidance_interval: None,
         }
     }
     fn check_samplable(&self) -> Result<()> {

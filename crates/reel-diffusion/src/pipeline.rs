@@ -17,7 +17,7 @@ use crate::timeline::{composite, latent_frame_span, LatentKeep, Timeline};
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
 use reel_media::Video;
-use reel_models::bundle::Conditioning;
+use reel_models::bundle::{Conditioning, SamplingDefaults};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +31,87 @@ pub struct SamplerSettings {
     /// that take pinned frames at timestep 0. Costs one more forward pass a step when frames are
     /// pinned.
     pub frame_guidance: f64,
+    /// Guidance scale of the low-noise stage, at timesteps below the model's stage boundary
+    /// (diffusers' `guidance_scale_2`, for Wan2.2 A14B's low-noise expert); `None` = `guidance`.
+    /// Only for models with such a boundary ([`VideoModel::guidance_boundary`]).
+    pub guidance_2: Option<f64>,
+    /// Noise levels `[lo, hi]` (σ, inclusive) where guidance applies; at the steps outside
+    /// it the conditional prediction is used alone, one forward pass instead of two (the
+    /// guidance interval of Kynkäänniemi et al. 2024). `None` = every step.
+    pub guidance_interval: Option<[f64; 2]>,
+}
+
+impl SamplerSettings {
+    /// A model's own sampling defaults, with noise seed `seed`.
+    pub fn from_defaults(d: &SamplingDefaults, seed: u64) -> Result<Self> {
+        Ok(Self {
+            steps: d.steps,
+            guidance: d.guidance,
+            shift: d.shift,
+            solver: d.solver.parse()?,
+            seed,
+            frame_guidance: d.frame_guidance,
+            guidance_2: None,
+            guidance_interval: d.guidance_interval,
+        })
+    }
+
+    /// The classifier-free guidance scale of a step at timestep `t` and noise level `sigma`,
+    /// for a model whose low-noise stage starts below timestep `boundary`.
+    pub fn guidance_at(&self, t: f64, sigma: f64, boundary: Option<f64>) -> f64 {
+        if let Some([lo, hi]) = self.guidance_interval {
+            if sigma < lo || sigma > hi {
+                return 1.0;
+            }
+        }
+        match (self.guidance_2, boundary) {
+            (Some(g2), Some(b)) if t < b => g2,
+            _ => self.guidance,
+        }
+    }
+
+    /// Rejects guidance settings this model cannot honour.
+    pub fn check_guidance(&self, boundary: Option<f64>) -> Result<()> {
+        for (name, g) in [
+            ("guidance", Some(self.guidance)),
+            ("guidance_2", self.guidance_2),
+        ] {
+            if let Some(g) = g.filter(|g| !(g.is_finite() && *g >= 0.0)) {
+                bail!("{name} must be a finite number ≥ 0, got {g}");
+            }
+        }
+        if self.guidance_2.is_some() && boundary.is_none() {
+            bail!(
+                "guidance_2 applies below a model's low-noise stage boundary (Wan2.2 A14B's \
+                 boundary_ratio); this model has none, use guidance or guidance_interval"
+            );
+        }
+        if let Some(i) = self.guidance_interval {
+            check_guidance_interval(i)?;
+        }
+        Ok(())
+    }
+}
+
+/// `LO:HI` (command lines) as a guidance interval.
+pub fn parse_guidance_interval(s: &str) -> Result<[f64; 2]> {
+    let parsed = s
+        .split_once(':')
+        .and_then(|(a, b)| Some([a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?]));
+    match parsed {
+        Some(i) if check_guidance_interval(i).is_ok() => Ok(i),
+        _ => bail!(
+            "guidance interval {s:?} is not LO:HI with noise levels 0 ≤ LO ≤ HI ≤ 1 (e.g. 0.3:0.95)"
+        ),
+    }
+}
+
+/// A guidance interval is two noise levels `0 ≤ lo ≤ hi ≤ 1`.
+pub fn check_guidance_interval([lo, hi]: [f64; 2]) -> Result<()> {
+    if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) || lo > hi {
+        bail!("guidance interval must be two noise levels 0 ≤ lo ≤ hi ≤ 1, got [{lo}, {hi}]");
+    }
+    Ok(())
 }
 
 /// Reported after every denoising step.
@@ -196,6 +277,8 @@ pub fn generate_window(
 ) -> Result<Generation> {
     model.check_samplable()?;
     check_size(model, tl.width, tl.height, tl.frames)?;
+    let boundary = model.guidance_boundary();
+    settings.check_guidance(boundary)?;
     let vae = model.vae();
     let dev = vae.device().clone();
     let vae_cfg = vae.config();
@@ -336,7 +419,8 @@ pub fn generate_window(
             None => (x.clone(), None),
         };
         // `cond_out`: the conditional prediction, which frame guidance below reuses.
-        let (out, cond_out) = if settings.guidance == 1.0 {
+        let guidance = settings.guidance_at(t, sigma as f64, boundary);
+        let (out, cond_out) = if guidance == 1.0 {
             let c = dit.forward(&xin, &timestep, &cond, image)?;
             (c.clone(), c)
         } else if model.guidance_batching() == GuidanceBatching::Joint {
@@ -348,11 +432,11 @@ pub fn generate_window(
             };
             let out = dit.forward(&xx, &tt, &prompt_embeds, ii.as_ref())?;
             let (c, u) = (out.narrow(0, 0, 1)?, out.narrow(0, 1, 1)?);
-            (guide(&c, &u, settings.guidance)?, c)
+            (guide(&c, &u, guidance)?, c)
         } else {
             let c = dit.forward(&xin, &timestep, &cond, image)?;
             let u = dit.forward(&xin, &timestep, &uncond, image)?;
-            (guide(&c, &u, settings.guidance)?, c)
+            (guide(&c, &u, guidance)?, c)
         };
         // Frame guidance: both halves of the guidance above see the pinned frames, so they
         // cancel out of `cond − uncond`; add the pinned frames' own direction, the caption's

@@ -140,6 +140,8 @@ fn one_euler_step_from_pure_noise_lands_on_the_models_prediction() {
         solver: reel_diffusion::SolverKind::Euler,
         seed: 0,
         frame_guidance: 0.0,
+        guidance_2: None,
+        guidance_interval: None,
     };
     let ctx = reel_diffusion::VideoModel::encode_prompts(&b, &["a red ball moves right"]).unwrap();
     let out = b
@@ -184,6 +186,8 @@ fn frame_guidance_adds_what_the_pinned_frames_change_in_the_conditional_predicti
             solver: reel_diffusion::SolverKind::Euler,
             seed: 9,
             frame_guidance,
+            guidance_2: None,
+            guidance_interval: None,
         };
         let lat = generate(&b, tl, &s, GenerateOptions::default())
             .unwrap()
@@ -216,4 +220,61 @@ fn frame_guidance_adds_what_the_pinned_frames_change_in_the_conditional_predicti
     let a = generate(&tiny, &free, &s(0.0), GenerateOptions::default()).unwrap();
     let c = generate(&tiny, &free, &s(3.0), GenerateOptions::default()).unwrap();
     assert_eq!(bytes(&a.video), bytes(&c.video));
+}
+
+#[test]
+fn bad_guidance_settings_are_refused_before_any_compute() {
+    let (_d, b) = tiny_bundle();
+    let tl = Timeline::text_to_video("a red ball moves right", 5, 8.0, 16, 16);
+    let refused = |s: reel_diffusion::SamplerSettings| {
+        format!(
+            "{:#}",
+            generate(&b, &tl, &s, GenerateOptions::default())
+                .err()
+                .expect("refused")
+        )
+    };
+    let e = refused(reel_diffusion::SamplerSettings {
+        guidance_interval: Some([0.8, 0.2]),
+        ..settings(0)
+    });
+    assert!(e.contains("guidance interval"), "{e}");
+    let e = refused(reel_diffusion::SamplerSettings {
+        guidance_2: Some(2.0),
+        ..settings(0)
+    });
+    assert!(e.contains("guidance_2") && e.contains("boundary"), "{e}");
+    let e = refused(reel_diffusion::SamplerSettings {
+        guidance: f64::NAN,
+        ..settings(0)
+    });
+    assert!(e.contains("guidance"), "{e}");
+}
+
+#[test]
+fn guidance_at_follows_interval_and_low_noise_stage() {
+    let s = reel_diffusion::SamplerSettings {
+        guidance: 4.0,
+        guidance_2: Some(3.0),
+        guidance_interval: Some([0.2, 0.9]),
+        ..settings(0)
+    };
+    // Outside the interval: no guidance, whichever stage.
+    assert_eq!(s.guidance_at(950.0, 0.95, Some(875.0)), 1.0);
+    assert_eq!(s.guidance_at(100.0, 0.1, Some(875.0)), 1.0);
+    // Inside: the high-noise stage's scale at and above the boundary, guidance_2 below it.
+    assert_eq!(s.guidance_at(875.0, 0.875, Some(875.0)), 4.0);
+    assert_eq!(s.guidance_at(874.0, 0.874, Some(875.0)), 3.0);
+    // No boundary: one stage.
+    assert_eq!(s.guidance_at(500.0, 0.5, None), 4.0);
+    for bad in ["0.9:0.2", "1.5:2", "x:1", "0.5", ""] {
+        assert!(
+            reel_diffusion::parse_guidance_interval(bad).is_err(),
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        reel_diffusion::parse_guidance_interval(" 0.3 : 0.95").unwrap(),
+        [0.3, 0.95]
+    );
 }

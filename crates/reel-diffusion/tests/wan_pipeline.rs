@@ -58,6 +58,8 @@ fn matches_reference(dir: &Path) {
         solver: SolverKind::UniPc,
         seed: 0,
         frame_guidance: 0.0,
+        guidance_2: None,
+        guidance_interval: None,
     };
     let g = generate(
         &model,
@@ -123,6 +125,8 @@ fn prompt_embeddings_of_the_wrong_width_are_refused() {
         solver: SolverKind::UniPc,
         seed: 0,
         frame_guidance: 0.0,
+        guidance_2: None,
+        guidance_interval: None,
     };
     let bad = Tensor::zeros((2, 8, 7), candle_core::DType::F32, &Device::Cpu).unwrap();
     let err = generate(
@@ -198,6 +202,8 @@ fn image_pipeline_matches(dir: &Path, name: &str, given_embeds: bool) {
         solver: SolverKind::UniPc,
         seed: 0,
         frame_guidance: 0.0,
+        guidance_2: None,
+        guidance_interval: None,
     };
     let g = generate(
         &model,
@@ -260,6 +266,8 @@ fn quick_settings() -> SamplerSettings {
         solver: SolverKind::UniPc,
         seed: 0,
         frame_guidance: 0.0,
+        guidance_2: None,
+        guidance_interval: None,
     }
 }
 
@@ -369,6 +377,8 @@ fn ti2v_matches(name: &str) {
         solver: SolverKind::UniPc,
         seed: 0,
         frame_guidance: 0.0,
+        guidance_2: None,
+        guidance_interval: None,
     };
     assert_eq!(settings.shift, 5.0);
     let g = generate(
@@ -439,4 +449,82 @@ fn ti2v_keeps_pixels_outside_a_mask_while_decoding_pinned_frames() {
             }
         }
     }
+}
+
+/// A Wan2.2 A14B-style folder: the T2V fixture's transformer as both the high- and the
+/// low-noise expert, `boundary_ratio` 0.875 (as Wan2.2-T2V-A14B's model_index.json).
+fn two_expert_folder(dir: &Path) {
+    testkit::diffusers_folder(dir, None).unwrap();
+    let second = dir.join("transformer_2");
+    std::fs::create_dir_all(&second).unwrap();
+    for e in std::fs::read_dir(dir.join("transformer")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), second.join(e.file_name())).unwrap();
+    }
+    let index = dir.join("model_index.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&index).unwrap()).unwrap();
+    v["transformer_2"] = serde_json::json!(["diffusers", "WanTransformer3DModel"]);
+    v["boundary_ratio"] = serde_json::json!(0.875);
+    std::fs::write(&index, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+}
+
+/// The T2V fixture's call (2 UniPC steps at t = 999 and 750, guidance 5) with `adjust`ed
+/// settings: the latents after each step.
+fn fixture_steps(model: &WanModel, adjust: impl Fn(&mut SamplerSettings)) -> Vec<Tensor> {
+    let call = &testkit::fixture_manifest("pipeline_t2v").unwrap()["call"];
+    let fx = testkit::fixture_tensors("pipeline_t2v").unwrap();
+    let embeds = Tensor::cat(&[&fx["prompt_embeds"], &fx["negative_prompt_embeds"]], 0).unwrap();
+    let tl = Timeline::text_to_video(
+        "(given as embeddings)",
+        call["num_frames"].as_u64().unwrap() as usize,
+        16.0,
+        call["width"].as_u64().unwrap() as u32,
+        call["height"].as_u64().unwrap() as u32,
+    );
+    let mut settings = SamplerSettings {
+        steps: call["num_inference_steps"].as_u64().unwrap() as usize,
+        guidance: call["guidance_scale"].as_f64().unwrap(),
+        ..quick_settings()
+    };
+    adjust(&mut settings);
+    let opts = GenerateOptions {
+        init_latents: Some(fx["latents"].clone()),
+        prompt_embeds: Some(embeds),
+        record_trace: true,
+        ..Default::default()
+    };
+    generate(model, &tl, &settings, opts).unwrap().trace
+}
+
+#[test]
+fn the_low_noise_stage_takes_guidance_2_and_steps_outside_the_interval_are_unguided() {
+    let dir = tempfile::tempdir().unwrap();
+    two_expert_folder(dir.path());
+    let model = WanModel::load(dir.path(), &Device::Cpu).unwrap();
+    assert_eq!(model.guidance_boundary(), Some(875.0));
+    let base = fixture_steps(&model, |_| {});
+    // Two identical experts, guidance_2 unset (diffusers: = guidance_scale): the reference.
+    let fx = testkit::fixture_tensors("pipeline_t2v").unwrap();
+    for (i, x) in base.iter().enumerate() {
+        let d = max_abs_diff(x, &fx["latents_step"].get(i).unwrap());
+        assert!(d < 2e-5, "step {i}: {d:e}");
+    }
+    // Step 1 (t = 999) is above the boundary, step 2 (t = 750) below it.
+    let low = fixture_steps(&model, |s| s.guidance_2 = Some(1.5));
+    assert_eq!(max_abs_diff(&low[0], &base[0]), 0.0);
+    assert!(max_abs_diff(&low[1], &base[1]) > 1e-4);
+    let same = fixture_steps(&model, |s| s.guidance_2 = Some(s.guidance));
+    assert_eq!(max_abs_diff(&same[1], &base[1]), 0.0);
+    // Guided only at σ ≥ 0.9: the first step (σ = 1) as before, the second (σ = 0.75)
+    // conditional alone, as with guidance_2 = 1.
+    let interval = fixture_steps(&model, |s| s.guidance_interval = Some([0.9, 1.0]));
+    let unguided_low = fixture_steps(&model, |s| s.guidance_2 = Some(1.0));
+    assert_eq!(max_abs_diff(&interval[0], &base[0]), 0.0);
+    assert_eq!(max_abs_diff(&interval[1], &unguided_low[1]), 0.0);
+    assert!(max_abs_diff(&interval[1], &base[1]) > 1e-4);
+    // An empty interval is no guidance at all.
+    let never = fixture_steps(&model, |s| s.guidance_interval = Some([0.0, 0.0]));
+    let plain = fixture_steps(&model, |s| s.guidance = 1.0);
+    assert_eq!(max_abs_diff(&never[1], &plain[1]), 0.0);
 }

@@ -135,6 +135,10 @@ pub struct SamplingDefaults {
     /// 0 in bundles written before it existed.
     #[serde(default)]
     pub frame_guidance: f64,
+    /// Noise levels `[lo, hi]` where classifier-free guidance applies
+    /// (`SamplerSettings::guidance_interval`); none = every step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guidance_interval: Option<[f64; 2]>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -264,6 +268,7 @@ impl BundleConfig {
                 solver: "unipc".into(),
                 negative_prompt: String::new(),
                 frame_guidance: 0.0,
+                guidance_interval: None,
             },
             provenance: None,
         })

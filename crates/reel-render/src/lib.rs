@@ -132,6 +132,8 @@ impl Engine {
             solver: resolved.solver.parse()?,
             seed: resolved.seed,
             frame_guidance: resolved.frame_guidance,
+            guidance_2: resolved.guidance_2,
+            guidance_interval: resolved.guidance_interval,
         };
         let init_latents = match &opts.init_latents {
             Some(p) => Some(load_latents(p)?),

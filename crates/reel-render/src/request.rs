@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context, Result};
 use reel_diffusion::Mask;
-use reel_diffusion::VideoModel;
+use reel_diffusion::{SamplerSettings, VideoModel};
 use reel_media::{FitMode, Frame, Video};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -38,6 +38,12 @@ pub struct Request {
     /// Weight of the pinned frames' own guidance term (image→video, keyframes, extend, stitch).
     #[serde(default)]
     pub frame_guidance: Option<f64>,
+    /// Guidance of the low-noise stage (Wan2.2 A14B); default: `guidance`.
+    #[serde(default)]
+    pub guidance_2: Option<f64>,
+    /// Noise levels `[lo, hi]` where guidance applies; default: the model's.
+    #[serde(default)]
+    pub guidance_interval: Option<[f64; 2]>,
     #[serde(default)]
     pub solver: Option<String>,
     #[serde(default)]
@@ -158,6 +164,11 @@ pub struct Resolved {
     /// 0 in records written before it existed, which is how they were made.
     #[serde(default)]
     pub frame_guidance: f64,
+    /// Absent in records written before these existed, which is how they were made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guidance_2: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guidance_interval: Option<[f64; 2]>,
     pub solver: String,
     pub seed: u64,
     pub fit: String,
@@ -277,7 +288,22 @@ impl Request {
             bail!("frame guidance must be ≥ 0 (got {frame_guidance})");
         }
         let solver = self.solver.clone().unwrap_or_else(|| d.solver.clone());
-        solver.parse::<reel_diffusion::SolverKind>()?;
+        // One record for "every step": an interval covering [0, 1] is none at all.
+        let guidance_interval = self
+            .guidance_interval
+            .or(d.guidance_interval)
+            .filter(|&[lo, hi]| !(lo <= 0.0 && hi >= 1.0));
+        SamplerSettings {
+            steps,
+            guidance,
+            shift,
+            solver: solver.parse()?,
+            seed: 0,
+            frame_guidance,
+            guidance_2: self.guidance_2,
+            guidance_interval,
+        }
+        .check_guidance(model.guidance_boundary())?;
 
         let mut inputs = Vec::new();
         let mut loaded = Vec::new();
@@ -395,6 +421,8 @@ impl Request {
             guidance,
             shift,
             frame_guidance,
+            guidance_2: self.guidance_2,
+            guidance_interval,
             solver,
             seed: self.seed.unwrap_or(0),
             fit: fit_name,
@@ -510,6 +538,9 @@ impl Resolved {
             guidance: Some(self.guidance),
             shift: Some(self.shift),
             frame_guidance: Some(self.frame_guidance),
+            guidance_2: self.guidance_2,
+            // No interval recorded: every step was guided, whatever the model's default now is.
+            guidance_interval: Some(self.guidance_interval.unwrap_or([0.0, 1.0])),
             solver: Some(self.solver.clone()),
             seed: Some(self.seed),
             keyframes: self

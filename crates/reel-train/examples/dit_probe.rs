@@ -60,9 +60,16 @@ fn main() -> Result<()> {
         } else {
             f32::NAN
         };
+        // R² hides what is left per cell: the colour error in the DiT's units, against that
+        // of taking x_t itself as the estimate (what a denoiser must beat at small σ).
+        let rms = |a: &Tensor, b: &Tensor| -> Result<f32> {
+            Ok((a - b)?.sqr()?.mean_all()?.to_scalar::<f32>()?.sqrt())
+        };
         println!(
-            "{sigma:<7} {head:>12.3} {rest:>10.3} {:>6.3}",
-            r2(&est, &x0)?
+            "{sigma:<7} {head:>12.3} {rest:>10.3} {:>6.3}   colour rms error {:.3} (x_t: {:.3})",
+            r2(&est, &x0)?,
+            rms(&est.narrow(1, 0, 3)?, &x0.narrow(1, 0, 3)?)?,
+            rms(&x_t.narrow(1, 0, 3)?, &x0.narrow(1, 0, 3)?)?
         );
     }
     Ok(())

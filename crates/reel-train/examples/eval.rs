@@ -20,9 +20,12 @@ fn main() -> Result<()> {
     let arg = |i: usize| args.get(i).filter(|s| *s != "-");
     let opts = reel_train::EvalOptions {
         prompts: arg(1).map(|s| s.parse()).transpose()?.unwrap_or(200),
-        steps: arg(3).map(|s| s.parse()).transpose()?,
-        guidance: arg(4).map(|s| s.parse()).transpose()?,
-        shift: arg(5).map(|s| s.parse()).transpose()?,
+        sampler: reel_train::SamplerOverrides {
+            steps: arg(3).map(|s| s.parse()).transpose()?,
+            guidance: arg(4).map(|s| s.parse()).transpose()?,
+            shift: arg(5).map(|s| s.parse()).transpose()?,
+            ..Default::default()
+        },
         prompt_seed: arg(6)
             .map(|s| s.parse())
             .transpose()?

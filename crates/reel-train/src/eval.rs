@@ -1,24 +1,53 @@
 //! Scores a bundle on the toy world's fixed prompt set: generate each prompt with
 //! `reel_diffusion::generate` at the bundle's defaults, then run the evaluator.
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use reel_diffusion::frames::{frames_to_tensor, tensor_to_video};
 use reel_diffusion::{generate, GenerateOptions, SamplerSettings, Timeline};
-use reel_models::bundle::Bundle;
+use reel_models::bundle::{Bundle, SamplingDefaults};
 use reel_world::{
     eval_prompt_set, evaluate_set, parse_prompt, render, scene_from_spec, world_rng, RenderSpec,
     Report, SceneSampler, EVAL_PROMPT_SEED,
 };
+use serde::{Deserialize, Serialize};
+
+/// Overrides of a model's sampling defaults for an evaluation (`None` keeps the default).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SamplerOverrides {
+    pub steps: Option<usize>,
+    pub guidance: Option<f64>,
+    pub shift: Option<f64>,
+    #[serde(default)]
+    pub frame_guidance: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guidance_interval: Option<[f64; 2]>,
+}
+
+impl SamplerOverrides {
+    /// The model's defaults `d` with these overrides, noise seed `seed`.
+    pub fn settings(&self, d: &SamplingDefaults, seed: u64) -> Result<SamplerSettings> {
+        let base = SamplerSettings::from_defaults(d, seed)?;
+        let s = SamplerSettings {
+            steps: self.steps.unwrap_or(base.steps),
+            guidance: self.guidance.unwrap_or(base.guidance),
+            shift: self.shift.unwrap_or(base.shift),
+            frame_guidance: self.frame_guidance.unwrap_or(base.frame_guidance),
+            guidance_interval: self.guidance_interval.or(base.guidance_interval),
+            ..base
+        };
+        if s.steps == 0 {
+            bail!("steps must be at least 1");
+        }
+        Ok(s)
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct EvalOptions {
     pub prompts: usize,
     /// Prompt-set seed; the model card uses `reel_world::EVAL_PROMPT_SEED`.
     pub prompt_seed: u64,
-    /// Overrides of the bundle's sampling defaults.
-    pub steps: Option<usize>,
-    pub guidance: Option<f64>,
-    pub shift: Option<f64>,
+    pub sampler: SamplerOverrides,
     /// Noise seed of prompt i is `seed + i`.
     pub seed: u64,
 }
@@ -28,9 +57,7 @@ impl Default for EvalOptions {
         Self {
             prompts: 200,
             prompt_seed: EVAL_PROMPT_SEED,
-            steps: None,
-            guidance: None,
-            shift: None,
+            sampler: SamplerOverrides::default(),
             seed: 0,
         }
     }
@@ -47,14 +74,7 @@ pub fn eval_model(
     let mut items = Vec::with_capacity(prompts.len());
     for (i, p) in prompts.iter().enumerate() {
         let tl = Timeline::text_to_video(p, d.frames, d.fps, d.width, d.height);
-        let settings = SamplerSettings {
-            steps: opts.steps.unwrap_or(d.steps),
-            guidance: opts.guidance.unwrap_or(d.guidance),
-            shift: opts.shift.unwrap_or(d.shift),
-            solver: d.solver.parse()?,
-            seed: opts.seed + i as u64,
-            frame_guidance: d.frame_guidance,
-        };
+        let settings = opts.sampler.settings(d, opts.seed + i as u64)?;
         let g = generate(bundle, &tl, &settings, GenerateOptions::default())?;
         items.push((g.video, p.clone()));
         progress(i + 1, prompts.len());

@@ -16,5 +16,5 @@ pub mod train;
 
 pub use checkpoint::{Stage, CHECKPOINT_FILE};
 pub use config::TrainConfig;
-pub use eval::{eval_model, eval_reconstruction, EvalOptions};
+pub use eval::{eval_model, eval_reconstruction, EvalOptions, SamplerOverrides};
 pub use train::{export_checkpoint, train, Outcome, RunOptions, BUNDLE_DIR};

@@ -16,6 +16,7 @@
 //! their median, verdicts as a rate. A prompt where a value cannot be measured (the tracker
 //! lost the object) counts against the metric.
 
+use crate::eval::SamplerOverrides;
 use anyhow::{bail, Context, Result};
 use reel_diffusion::{generate, GenerateOptions, SamplerSettings, Timeline, VideoModel};
 use reel_media::{mean_abs_diff, psnr, Frame, Video, WriteOptions};
@@ -49,11 +50,8 @@ pub struct ModesOptions {
     /// Noise seed of prompt `i` is `seed + i`, in every mode.
     pub seed: u64,
     /// Overrides of the model's sampling defaults.
-    pub steps: Option<usize>,
-    pub guidance: Option<f64>,
-    pub shift: Option<f64>,
-    #[serde(default)]
-    pub frame_guidance: Option<f64>,
+    #[serde(flatten)]
+    pub sampler: SamplerOverrides,
     /// Overrides of the model's default size and window length (frames; also the longest
     /// stretch sampled at once).
     pub width: Option<u32>,
@@ -73,10 +71,7 @@ impl Default for ModesOptions {
             prompts: 20,
             prompt_seed: EVAL_PROMPT_SEED,
             seed: 0,
-            steps: None,
-            guidance: None,
-            shift: None,
-            frame_guidance: None,
+            sampler: SamplerOverrides::default(),
             width: None,
             height: None,
             frames: None,
@@ -945,17 +940,7 @@ pub fn eval_modes(
 ) -> Result<ModesReport> {
     let plan = Plan::new(model, opts)?;
     let d = model.defaults();
-    let base = SamplerSettings {
-        steps: opts.steps.unwrap_or(d.steps),
-        guidance: opts.guidance.unwrap_or(d.guidance),
-        shift: opts.shift.unwrap_or(d.shift),
-        solver: d.solver.parse()?,
-        seed: 0,
-        frame_guidance: opts.frame_guidance.unwrap_or(d.frame_guidance),
-    };
-    if base.steps == 0 {
-        bail!("steps must be at least 1");
-    }
+    let base = opts.sampler.settings(&d, 0)?;
     let scratch = match &opts.keep {
         Some(dir) => Scratch::keep(dir)?,
         None => Scratch::new()?,

@@ -234,7 +234,7 @@ fn vae_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, Option<f
     let video = cropped_clips(cfg, &mut rng, cfg.vae.optim.batch, crop, &run.dev)?;
     let (mu, logvar) = vae.encode_dist(&video)?;
     let logvar = logvar.clamp(-30f32, 20f32)?;
-    let z = decoder_input(cfg, &mu, &logvar, &mut rng)?;
+    let z = decoder_input(cfg.vae.latent_noise, &mu, &logvar, &mut rng)?;
     let (recon, with_motion) =
         reconstruction_terms(cfg, &vae.decode(&z)?, &video, cfg.vae.motion_weight)?;
     let kl = (((mu.sqr()? + logvar.exp()?)? - 1.0)? - &logvar)?.mean_all()?;
@@ -285,16 +285,16 @@ fn cropped_clips(
 }
 
 /// The latents the decoder learns from. Sampling the learned posterior drowns the small initial
-/// means in unit noise and stalls a short run; a fixed small noise (`vae.latent_noise`) keeps
-/// the decoder robust to imperfect DiT latents instead.
+/// means in unit noise and stalls a short run; a fixed small noise (`vae.latent_noise`, or the
+/// decoder stage's own `latent_noise`) keeps the decoder robust to imperfect DiT latents instead.
 fn decoder_input(
-    cfg: &TrainConfig,
+    latent_noise: Option<f64>,
     mu: &Tensor,
     logvar: &Tensor,
     rng: &mut ChaCha8Rng,
 ) -> Result<Tensor> {
     let eps = randn(rng, mu.dims(), mu.device())?;
-    Ok(match cfg.vae.latent_noise {
+    Ok(match latent_noise {
         None => (mu + ((logvar * 0.5)?.exp()? * eps)?)?,
         Some(s) => (mu + (eps * s)?)?,
     })
@@ -353,7 +353,12 @@ fn decoder_step(run: &mut Run, vae: &Vae, data_step: usize) -> Result<(f64, Opti
     let video = cropped_clips(cfg, &mut rng, d.optim.batch, crop, &run.dev)?;
     let (mu, logvar) = vae.encode_dist(&video)?;
     let (mu, logvar) = (mu.detach(), logvar.clamp(-30f32, 20f32)?.detach());
-    let z = decoder_input(cfg, &mu, &logvar, &mut rng)?;
+    let z = decoder_input(
+        d.latent_noise.or(cfg.vae.latent_noise),
+        &mu,
+        &logvar,
+        &mut rng,
+    )?;
     let (recon, loss) = reconstruction_terms(cfg, &vae.decode(&z)?, &video, d.motion_weight)?;
     let grads = loss.backward()?;
     let o = d.optim.clone();
@@ -632,14 +637,7 @@ fn dit_samples(run: &Run, out: &Path) -> Result<()> {
     let d = &bundle.config.defaults;
     for (i, p) in run.cfg.output.sample_prompts.iter().enumerate() {
         let tl = Timeline::text_to_video(p, d.frames, d.fps, d.width, d.height);
-        let settings = SamplerSettings {
-            steps: d.steps,
-            guidance: d.guidance,
-            shift: d.shift,
-            solver: d.solver.parse()?,
-            seed: i as u64,
-            frame_guidance: d.frame_guidance,
-        };
+        let settings = SamplerSettings::from_defaults(d, i as u64)?;
         let g = generate(&bundle, &tl, &settings, GenerateOptions::default())?;
         write_gif(&g.video, &dir.join(format!("dit_{:06}_{i}.gif", run.step)))?;
     }

@@ -6,6 +6,7 @@ use candle_core::Device;
 use reel_media::{Frame, Video};
 use reel_models::bundle::{init_random_bundle, Bundle};
 use reel_train::modes_eval::*;
+use reel_train::SamplerOverrides;
 use reel_world::{
     evaluate, ground_truth, parse_prompt, render, scene_from_spec, world_rng, RenderSpec,
     SceneSampler,
@@ -140,7 +141,10 @@ fn tiny() -> (tempfile::TempDir, Bundle) {
 fn small_opts(prompts: usize) -> ModesOptions {
     ModesOptions {
         prompts,
-        steps: Some(2),
+        sampler: SamplerOverrides {
+            steps: Some(2),
+            ..Default::default()
+        },
         width: Some(32),
         height: Some(32),
         frames: Some(13),
@@ -284,7 +288,10 @@ fn unusable_settings_are_refused() {
             ..small_opts(1)
         },
         ModesOptions {
-            steps: Some(0),
+            sampler: SamplerOverrides {
+                steps: Some(0),
+                ..Default::default()
+            },
             ..small_opts(1)
         },
         small_opts(0),

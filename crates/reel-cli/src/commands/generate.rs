@@ -52,6 +52,14 @@ pub struct GenerateArgs {
     /// forward pass a step.
     #[arg(long)]
     pub frame_guidance: Option<f64>,
+    /// Guidance scale of the low-noise stage (Wan2.2 A14B's second expert, diffusers'
+    /// `guidance_scale_2`; default: --guidance).
+    #[arg(long = "guidance-2")]
+    pub guidance_2: Option<f64>,
+    /// Apply guidance only at noise levels LO:HI (σ from 0 to 1); the other steps take one
+    /// forward pass instead of two (default: the model's; 0:1 = every step).
+    #[arg(long, value_parser = reel_diffusion::parse_guidance_interval)]
+    pub guidance_interval: Option<[f64; 2]>,
     /// Solver: unipc or euler.
     #[arg(long)]
     pub solver: Option<String>,
@@ -180,6 +188,8 @@ pub fn run(args: GenerateArgs) -> Result<()> {
         guidance: args.guidance,
         shift: args.shift,
         frame_guidance: args.frame_guidance,
+        guidance_2: args.guidance_2,
+        guidance_interval: args.guidance_interval,
         solver: args.solver.clone(),
         seed: Some(args.seed),
         keyframes,

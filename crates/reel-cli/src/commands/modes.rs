@@ -25,6 +25,12 @@ pub struct Common {
     /// forward pass a step.
     #[arg(long)]
     pub frame_guidance: Option<f64>,
+    /// Guidance of the low-noise stage (Wan2.2 A14B; default: --guidance).
+    #[arg(long = "guidance-2")]
+    pub guidance_2: Option<f64>,
+    /// Apply guidance only at noise levels LO:HI (default: the model's; 0:1 = every step).
+    #[arg(long, value_parser = reel_diffusion::parse_guidance_interval)]
+    pub guidance_interval: Option<[f64; 2]>,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Frame size WxH (default: the input's size when the model can make it, else the model's).
@@ -55,6 +61,8 @@ fn base(prompt: &str, c: &Common) -> Result<Request> {
         steps: c.steps,
         guidance: c.guidance,
         frame_guidance: c.frame_guidance,
+        guidance_2: c.guidance_2,
+        guidance_interval: c.guidance_interval,
         seed: Some(c.seed),
         fit: c.fit.clone(),
         ..Default::default()
@@ -245,6 +253,8 @@ pub fn remix(args: RemixArgs) -> Result<()> {
         steps: None,
         guidance: None,
         frame_guidance: None,
+        guidance_2: None,
+        guidance_interval: None,
         seed: req.seed.unwrap_or(0),
         size: None,
         fps: None,

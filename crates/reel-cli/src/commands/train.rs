@@ -46,6 +46,9 @@ pub struct TrainArgs {
     /// Override the bundle's frame guidance (--eval-model --modes).
     #[arg(long)]
     pub frame_guidance: Option<f64>,
+    /// Override the bundle's guidance interval, LO:HI noise levels (--eval-model).
+    #[arg(long, value_parser = reel_diffusion::parse_guidance_interval)]
+    pub guidance_interval: Option<[f64; 2]>,
     /// With --eval-model: score the model's VAE on ground-truth clips (encode → decode), the
     /// ceiling any DiT on top of it can reach.
     #[arg(long)]
@@ -67,6 +70,17 @@ impl TrainArgs {
     /// The evaluation's prompt-set seed: the model card's unless `--prompt-seed` is given.
     fn prompt_seed(&self) -> u64 {
         self.prompt_seed.unwrap_or(reel_world::EVAL_PROMPT_SEED)
+    }
+
+    /// The evaluation's overrides of the bundle's sampling defaults.
+    fn sampler(&self) -> reel_train::SamplerOverrides {
+        reel_train::SamplerOverrides {
+            steps: self.steps,
+            guidance: self.guidance,
+            shift: self.shift,
+            frame_guidance: self.frame_guidance,
+            guidance_interval: self.guidance_interval,
+        }
     }
 }
 
@@ -116,9 +130,7 @@ fn eval(args: &TrainArgs, model: &std::path::Path) -> Result<()> {
     let prompts = args.prompts.unwrap_or(200);
     let opts = reel_train::EvalOptions {
         prompts,
-        steps: args.steps,
-        guidance: args.guidance,
-        shift: args.shift,
+        sampler: args.sampler(),
         prompt_seed: args.prompt_seed(),
         ..Default::default()
     };
@@ -146,10 +158,7 @@ fn eval_modes(args: &TrainArgs, bundle: &reel_models::bundle::Bundle) -> Result<
     use reel_train::modes_eval::{eval_modes, write_modes_json, ModesOptions};
     let opts = ModesOptions {
         prompts: args.prompts.unwrap_or(20),
-        steps: args.steps,
-        guidance: args.guidance,
-        shift: args.shift,
-        frame_guidance: args.frame_guidance,
+        sampler: args.sampler(),
         prompt_seed: args.prompt_seed(),
         keep: args.out.clone(),
         ..Default::default()

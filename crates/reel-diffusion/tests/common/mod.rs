@@ -21,5 +21,7 @@ pub fn settings(seed: u64) -> SamplerSettings {
         solver: SolverKind::UniPc,
         seed,
         frame_guidance: 0.0,
+        guidance_2: None,
+        guidance_interval: None,
     }
 }

@@ -245,6 +245,8 @@ fn resume_after_a_kill_continues_bit_identically() -> Result<()> {
         solver: reel_diffusion::SolverKind::Euler,
         seed: 1,
         frame_guidance: 0.0,
+        guidance_2: None,
+        guidance_interval: None,
     };
     let g = generate(&bundle, &tl, &settings, GenerateOptions::default())?;
     assert_eq!(g.video.frames.len(), 5);
@@ -648,6 +650,7 @@ fn with_decoder_stage(mut cfg: TrainConfig, steps: usize) -> TrainConfig {
         frames: 5,
         motion_weight: 0.0,
         colour_interpolation: ColourInterpolation::None,
+        latent_noise: None,
     });
     cfg
 }
