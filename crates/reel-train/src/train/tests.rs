@@ -711,6 +711,39 @@ fn decoder_steps_lower_the_loss_and_leave_the_encoder_alone() -> Result<()> {
     Ok(())
 }
 
+#[test]
+fn the_decoder_stage_learns_from_latents_with_its_own_noise() -> Result<()> {
+    // The first step's loss is measured on the noisy latents, before any update.
+    let first_loss = |noise: Option<f64>| -> Result<f64> {
+        let mut cfg = with_decoder_stage(tiny(), 1);
+        cfg.decoder.as_mut().unwrap().latent_noise = noise;
+        let mut run = Run::new(&cfg, &Device::Cpu)?;
+        run.freeze_encoder();
+        let vae = run.trainable_vae()?;
+        Ok(decoder_step(&mut run, &vae, 0)?.0)
+    };
+    let (inherited, clean, noisy) = (
+        first_loss(None)?,
+        first_loss(Some(0.0))?,
+        first_loss(Some(3.0))?,
+    );
+    assert_eq!(
+        tiny().vae.latent_noise,
+        None,
+        "the tiny preset samples the posterior"
+    );
+    assert_ne!(inherited, clean);
+    assert!(
+        noisy > clean,
+        "noise 3 did not raise the loss: {noisy} vs {clean}"
+    );
+    let mut cfg = with_decoder_stage(tiny(), 1);
+    cfg.decoder.as_mut().unwrap().latent_noise = Some(-0.1);
+    let e = format!("{:#}", cfg.validate().unwrap_err());
+    assert!(e.contains("decoder.latent_noise"), "{e}");
+    Ok(())
+}
+
 fn decoder_steps_learn(motion_weight: f64) -> Result<()> {
     let mut cfg = with_decoder_stage(tiny(), 12);
     cfg.decoder.as_mut().unwrap().optim.lr = 3e-3;
