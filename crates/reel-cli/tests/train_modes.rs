@@ -32,6 +32,10 @@ fn modes_table_and_json_on_a_tiny_bundle() {
         "1",
         "--steps",
         "1",
+        "--edit-strength",
+        "0.5",
+        "--guidance-interval",
+        "0.2:0.9",
         "--no-progress",
         "--json",
         json.to_str().unwrap(),
@@ -53,6 +57,13 @@ fn modes_table_and_json_on_a_tiny_bundle() {
         .unwrap();
     assert_eq!(row["value"], 1.0);
     assert_eq!(doc["cases"].as_array().unwrap().len(), 1);
+    // The overrides are recorded with the results.
+    assert_eq!(doc["options"]["edit_strength"], 0.5);
+    assert_eq!(doc["options"]["steps"], 1);
+    assert_eq!(
+        doc["options"]["guidance_interval"],
+        serde_json::json!([0.2, 0.9])
+    );
 
     // --modes means nothing without a model to measure.
     let bad = reel(&["train", "--modes"]);

@@ -46,6 +46,9 @@ pub struct TrainArgs {
     /// Override the bundle's frame guidance (--eval-model --modes).
     #[arg(long)]
     pub frame_guidance: Option<f64>,
+    /// Edit strength of the video→video runs (--eval-model --modes; issue 5 asks for 0.3).
+    #[arg(long, requires = "modes")]
+    pub edit_strength: Option<f32>,
     /// Override the bundle's guidance interval, LO:HI noise levels (--eval-model).
     #[arg(long, value_parser = reel_diffusion::parse_guidance_interval)]
     pub guidance_interval: Option<[f64; 2]>,
@@ -161,6 +164,9 @@ fn eval_modes(args: &TrainArgs, bundle: &reel_models::bundle::Bundle) -> Result<
         sampler: args.sampler(),
         prompt_seed: args.prompt_seed(),
         keep: args.out.clone(),
+        edit_strength: args
+            .edit_strength
+            .unwrap_or(ModesOptions::default().edit_strength),
         ..Default::default()
     };
     let pb = if args.no_progress {
