@@ -33,7 +33,9 @@ pub struct SamplerSettings {
     pub frame_guidance: f64,
     /// Guidance scale of the low-noise stage, at timesteps below the model's stage boundary
     /// (diffusers' `guidance_scale_2`, for Wan2.2 A14B's low-noise expert); `None` = `guidance`.
-    /// Only for models with such a boundary ([`VideoModel::guidance_boundary`]).
+    /// Only for models with such a boundary ([`VideoModel::guidance_boundary`]). Unlike
+    /// diffusers, which skips guidance altogether when `guidance_scale` is 1, this applies
+    /// `guidance_2` whatever `guidance` is.
     pub guidance_2: Option<f64>,
     /// Noise levels `[lo, hi]` (σ, inclusive) where guidance applies; at the steps outside
     /// it the conditional prediction is used alone, one forward pass instead of two (the
