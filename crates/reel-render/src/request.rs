@@ -288,11 +288,7 @@ impl Request {
             bail!("frame guidance must be ≥ 0 (got {frame_guidance})");
         }
         let solver = self.solver.clone().unwrap_or_else(|| d.solver.clone());
-        // One record for "every step": an interval covering [0, 1] is none at all.
-        let guidance_interval = self
-            .guidance_interval
-            .or(d.guidance_interval)
-            .filter(|&[lo, hi]| !(lo <= 0.0 && hi >= 1.0));
+        let guidance_interval = self.guidance_interval.or(d.guidance_interval);
         SamplerSettings {
             steps,
             guidance,
@@ -304,6 +300,8 @@ impl Request {
             guidance_interval,
         }
         .check_guidance(model.guidance_boundary())?;
+        // One record for "every step": an interval covering [0, 1] is none at all.
+        let guidance_interval = guidance_interval.filter(|&[lo, hi]| !(lo <= 0.0 && hi >= 1.0));
 
         let mut inputs = Vec::new();
         let mut loaded = Vec::new();
@@ -579,5 +577,42 @@ impl Resolved {
                 .collect(),
             circular: self.circular,
         })
+    }
+}
+
+#[cfg(test)]
+mod guidance_tests {
+    use super::*;
+    use reel_models::bundle::{init_random_bundle, Bundle};
+
+    #[test]
+    fn guidance_settings_are_checked_and_every_step_is_recorded_as_no_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        init_random_bundle("tiny", 5, dir.path()).unwrap();
+        let model = Bundle::load(dir.path(), &candle_core::Device::Cpu).unwrap();
+        let req = |interval: Option<[f64; 2]>, g2: Option<f64>| Request {
+            prompt: "a red ball".into(),
+            guidance_interval: interval,
+            guidance_2: g2,
+            ..Default::default()
+        };
+        let resolved = |r: Request| r.resolve(&model).map(|(r, _)| r);
+        // Out of range is refused, even when it covers [0, 1].
+        let e = format!("{:#}", resolved(req(Some([-0.5, 2.0]), None)).unwrap_err());
+        assert!(e.contains("guidance interval"), "{e}");
+        let e = format!("{:#}", resolved(req(None, Some(3.0))).unwrap_err());
+        assert!(e.contains("guidance_2"), "{e}");
+        assert_eq!(
+            resolved(req(Some([0.0, 1.0]), None))
+                .unwrap()
+                .guidance_interval,
+            None
+        );
+        assert_eq!(
+            resolved(req(Some([0.2, 0.9]), None))
+                .unwrap()
+                .guidance_interval,
+            Some([0.2, 0.9])
+        );
     }
 }
