@@ -9,7 +9,9 @@
 use std::path::Path;
 
 use candle_core::{Device, Tensor};
-use reel_diffusion::{generate, GenerateOptions, SamplerSettings, SolverKind, Timeline};
+use reel_diffusion::{
+    generate, GenerateOptions, Generation, SamplerSettings, SolverKind, Timeline,
+};
 use reel_diffusion::{GuidanceBatching, VideoModel};
 use reel_models::wan::testkit::{self, OriginalTransformer};
 use reel_models::wan::WanModel;
@@ -40,39 +42,8 @@ fn matches_reference(dir: &Path) {
     let model = WanModel::load(dir, &Device::Cpu).unwrap();
     model.check_samplable().unwrap();
     assert_eq!(model.guidance_batching(), GuidanceBatching::Separate);
-    let p = testkit::fixture_manifest("pipeline_t2v").unwrap();
-    let call = &p["call"];
     let fx = testkit::fixture_tensors("pipeline_t2v").unwrap();
-    let embeds = Tensor::cat(&[&fx["prompt_embeds"], &fx["negative_prompt_embeds"]], 0).unwrap();
-    let tl = Timeline::text_to_video(
-        "(given as embeddings)",
-        call["num_frames"].as_u64().unwrap() as usize,
-        16.0,
-        call["width"].as_u64().unwrap() as u32,
-        call["height"].as_u64().unwrap() as u32,
-    );
-    let settings = SamplerSettings {
-        steps: call["num_inference_steps"].as_u64().unwrap() as usize,
-        guidance: call["guidance_scale"].as_f64().unwrap(),
-        shift: 3.0,
-        solver: SolverKind::UniPc,
-        seed: 0,
-        frame_guidance: 0.0,
-        guidance_2: None,
-        guidance_interval: None,
-    };
-    let g = generate(
-        &model,
-        &tl,
-        &settings,
-        GenerateOptions {
-            init_latents: Some(fx["latents"].clone()),
-            prompt_embeds: Some(embeds),
-            record_trace: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let g = run_t2v_fixture(&model, |_| {});
 
     let want_steps = &fx["latents_step"];
     assert_eq!(g.trace.len(), 2);
@@ -469,9 +440,9 @@ fn two_expert_folder(dir: &Path) {
     std::fs::write(&index, serde_json::to_string_pretty(&v).unwrap()).unwrap();
 }
 
-/// The T2V fixture's call (2 UniPC steps at t = 999 and 750, guidance 5) with `adjust`ed
-/// settings: the latents after each step.
-fn fixture_steps(model: &WanModel, adjust: impl Fn(&mut SamplerSettings)) -> Vec<Tensor> {
+/// The T2V fixture's call (2 UniPC steps at t = 999 and 750, guidance 5, its initial latents
+/// and prompt embeddings) with `adjust`ed settings, the trace recorded.
+fn run_t2v_fixture(model: &WanModel, adjust: impl Fn(&mut SamplerSettings)) -> Generation {
     let call = &testkit::fixture_manifest("pipeline_t2v").unwrap()["call"];
     let fx = testkit::fixture_tensors("pipeline_t2v").unwrap();
     let embeds = Tensor::cat(&[&fx["prompt_embeds"], &fx["negative_prompt_embeds"]], 0).unwrap();
@@ -494,7 +465,12 @@ fn fixture_steps(model: &WanModel, adjust: impl Fn(&mut SamplerSettings)) -> Vec
         record_trace: true,
         ..Default::default()
     };
-    generate(model, &tl, &settings, opts).unwrap().trace
+    generate(model, &tl, &settings, opts).unwrap()
+}
+
+/// The latents after each step of [`run_t2v_fixture`].
+fn fixture_steps(model: &WanModel, adjust: impl Fn(&mut SamplerSettings)) -> Vec<Tensor> {
+    run_t2v_fixture(model, adjust).trace
 }
 
 #[test]
