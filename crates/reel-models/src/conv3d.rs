@@ -71,7 +71,11 @@ fn valid_range(n: usize, out: usize, s: usize, k: usize, pad: usize) -> (usize, 
 }
 
 /// Runs `f(plane_index, plane)` over the `plane_len`-sized chunks of `dst`, split across threads.
-fn par_planes<T: Send>(dst: &mut [T], plane_len: usize, f: impl Fn(usize, &mut [T]) + Sync) {
+pub(crate) fn par_planes<T: Send>(
+    dst: &mut [T],
+    plane_len: usize,
+    f: impl Fn(usize, &mut [T]) + Sync,
+) {
     let n_planes = dst.len().checked_div(plane_len).unwrap_or(0);
     let threads = candle_core::utils::get_num_threads().clamp(1, n_planes.max(1));
     // Thread start-up costs ~tens of µs: only worth it for large copies.

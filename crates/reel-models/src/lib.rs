@@ -6,6 +6,7 @@ pub mod bundle;
 pub mod clip;
 pub mod conv3d;
 pub mod dit;
+pub mod fused;
 pub mod init;
 pub mod nn;
 pub mod ops;

@@ -1,8 +1,9 @@
 //! Small numerical building blocks shared by the models.
 //!
-//! candle's fused CPU kernels (softmax_last_dim, layer_norm, rms_norm) are fast but have no
-//! backward pass, so each op here picks the fused kernel only when no gradient is being tracked.
+//! On CPU f32 the norms, softmax and GELU run as the fused kernels of `fused` (one pass a
+//! direction, with their own backward); elsewhere they are composed from candle's ops.
 
+use crate::fused;
 use candle_core::{DType, Result, Tensor, D};
 
 /// True when `x` takes part in an autograd graph (training), so only differentiable ops may be used.
@@ -12,7 +13,9 @@ fn tracks_grad(x: &Tensor) -> bool {
 
 /// Softmax over the last dimension.
 pub fn softmax_last_dim(x: &Tensor) -> Result<Tensor> {
-    if tracks_grad(x) {
+    if fused::supported(x) {
+        fused::softmax_last_dim(x)
+    } else if tracks_grad(x) {
         let max = x.max_keepdim(D::Minus1)?;
         let e = x.broadcast_sub(&max)?.exp()?;
         e.broadcast_div(&e.sum_keepdim(D::Minus1)?)
@@ -23,6 +26,9 @@ pub fn softmax_last_dim(x: &Tensor) -> Result<Tensor> {
 
 /// LayerNorm over the last dimension without affine parameters: `(x - mean) / sqrt(var + eps)`.
 pub fn layer_norm_plain(x: &Tensor, eps: f64) -> Result<Tensor> {
+    if fused::supported(x) {
+        return fused::layer_norm(x, eps);
+    }
     let mean = x.mean_keepdim(D::Minus1)?;
     let xc = x.broadcast_sub(&mean)?;
     let var = xc.sqr()?.mean_keepdim(D::Minus1)?;
@@ -38,49 +44,21 @@ pub fn layer_norm(x: &Tensor, weight: &Tensor, bias: &Tensor, eps: f64) -> Resul
 
 /// RMSNorm over the last dimension: `x * rsqrt(mean(x^2) + eps) * weight`.
 pub fn rms_norm(x: &Tensor, weight: &Tensor, eps: f64) -> Result<Tensor> {
-    let ms = x.sqr()?.mean_keepdim(D::Minus1)?;
-    x.broadcast_div(&(ms + eps)?.sqrt()?)?.broadcast_mul(weight)
+    let normed = if fused::supported(x) {
+        fused::rms_norm(x, eps)?
+    } else {
+        let ms = x.sqr()?.mean_keepdim(D::Minus1)?;
+        x.broadcast_div(&(ms + eps)?.sqrt()?)?
+    };
+    normed.broadcast_mul(weight)
 }
 
 /// GELU with the tanh approximation (`gelu_new` / `gelu(approximate="tanh")`).
 pub fn gelu_tanh(x: &Tensor) -> Result<Tensor> {
-    if tracks_grad(x) || !x.device().is_cpu() || x.dtype() != DType::F32 {
-        x.gelu()
+    if fused::supported(x) {
+        fused::gelu_tanh(x)
     } else {
-        x.contiguous()?.apply_op1_no_bwd(&GeluTanhCpu)
-    }
-}
-
-/// Inference GELU (tanh form) on CPU f32 as `x·σ(2u)`, which equals `½x(1 + tanh u)` for
-/// `u = √(2/π)(x + 0.044715x³)`: one `exp` an element instead of libm's `tanh`, which was a
-/// third of the DiT's time in a default generation.
-struct GeluTanhCpu;
-
-impl candle_core::CustomOp1 for GeluTanhCpu {
-    fn name(&self) -> &'static str {
-        "gelu_tanh_cpu"
-    }
-
-    fn cpu_fwd(
-        &self,
-        storage: &candle_core::CpuStorage,
-        layout: &candle_core::Layout,
-    ) -> Result<(candle_core::CpuStorage, candle_core::Shape)> {
-        let candle_core::CpuStorage::F32(v) = storage else {
-            candle_core::bail!("gelu_tanh_cpu: f32 only");
-        };
-        let Some((start, end)) = layout.contiguous_offsets() else {
-            candle_core::bail!("gelu_tanh_cpu: input must be contiguous");
-        };
-        const SQRT_2_OVER_PI: f32 = 0.797_884_6;
-        let out = v[start..end]
-            .iter()
-            .map(|&x| {
-                let u = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
-                x / (1.0 + (-2.0 * u).exp())
-            })
-            .collect();
-        Ok((candle_core::CpuStorage::F32(out), layout.shape().clone()))
+        x.gelu()
     }
 }
 
@@ -179,23 +157,25 @@ mod tests {
         Ok(())
     }
 
-    /// The inference GELU matches `½x(1 + tanh u)` evaluated in f64, and candle's differentiable
-    /// GELU that training uses, to float rounding, from far negative to far positive inputs.
+    /// The GELU matches `½x(1 + tanh u)` evaluated in f64, and candle's own (composed) GELU, to
+    /// float rounding, from far negative to far positive inputs, with or without autograd.
     #[test]
-    fn inference_gelu_matches_the_tanh_form() -> Result<()> {
+    fn gelu_matches_the_tanh_form() -> Result<()> {
         let xs: Vec<f32> = (-400..=400).map(|i| i as f32 * 0.05).collect();
         let x = Tensor::new(xs.as_slice(), &Device::Cpu)?;
         let fast = gelu_tanh(&x)?.to_vec1::<f32>()?;
         let tracked = gelu_tanh(Var::from_tensor(&x)?.as_tensor())?.to_vec1::<f32>()?;
-        for ((&xi, &f), &t) in xs.iter().zip(&fast).zip(&tracked) {
+        let candle = x.gelu()?.to_vec1::<f32>()?;
+        for (((&xi, &f), &t), &c) in xs.iter().zip(&fast).zip(&tracked).zip(&candle) {
             let x64 = xi as f64;
             let u = (2.0 / std::f64::consts::PI).sqrt() * (x64 + 0.044715 * x64.powi(3));
             let want = 0.5 * x64 * (1.0 + u.tanh());
             let tol = 1e-6 * want.abs().max(1.0);
             assert!((f as f64 - want).abs() < tol, "x {xi}: {f} vs {want}");
+            assert_eq!(f, t, "x {xi}: tracked and untracked paths differ");
             assert!(
-                (f - t).abs() as f64 <= 2.0 * tol,
-                "x {xi}: {f} vs candle {t}"
+                (f - c).abs() as f64 <= 2.0 * tol,
+                "x {xi}: {f} vs candle {c}"
             );
         }
         Ok(())
