@@ -349,6 +349,152 @@ impl CustomOp2 for GeluTanhGrad {
     }
 }
 
+// ---- per-channel bias and gain ----
+
+/// `x + b`, `b` repeated over `x`'s leading dimensions (`b` has `x`'s trailing elements, e.g. a
+/// bias `[D]` on `[B, L, D]`). candle's broadcast add gets `b`'s gradient from a strided
+/// reduction that was a fifth of a training step; here it is one pass of column sums.
+pub fn add_trailing(x: &Tensor, b: &Tensor) -> Result<Tensor> {
+    check_trailing(x, b, "add_trailing")?;
+    x.contiguous()?.apply_op2(&b.contiguous()?, AddTrailing)
+}
+
+/// `x · w`, `w` repeated over `x`'s leading dimensions (a per-channel gain).
+pub fn mul_trailing(x: &Tensor, w: &Tensor) -> Result<Tensor> {
+    check_trailing(x, w, "mul_trailing")?;
+    x.contiguous()?.apply_op2(&w.contiguous()?, MulTrailing)
+}
+
+/// Whether `b`'s elements are exactly `x`'s trailing block (`b` repeats over the rest).
+pub fn fits_trailing(x: &Tensor, b: &Tensor) -> bool {
+    let k = b.elem_count();
+    let mut tail = 1;
+    for &d in x.dims().iter().rev() {
+        if tail >= k {
+            break;
+        }
+        tail *= d;
+    }
+    k > 0
+        && tail == k
+        && b.dims()
+            .iter()
+            .rev()
+            .zip(x.dims().iter().rev())
+            .all(|(a, b)| a == b || *a == 1)
+}
+
+fn check_trailing(x: &Tensor, b: &Tensor, op: &str) -> Result<()> {
+    if !fits_trailing(x, b) {
+        bail!(
+            "{op}: {:?} is not the trailing shape of {:?}",
+            b.dims(),
+            x.dims()
+        );
+    }
+    Ok(())
+}
+
+/// Sums of `x`'s rows of length `k` (optionally of `x · y` element-wise): `[k]`.
+fn column_sums(x: &[f32], y: Option<&[f32]>, k: usize) -> Vec<f32> {
+    let mut acc = vec![0f32; k];
+    for (r, row) in x.chunks(k).enumerate() {
+        match y {
+            Some(y) => {
+                for ((a, &v), &w) in acc.iter_mut().zip(row).zip(&y[r * k..(r + 1) * k]) {
+                    *a += v * w;
+                }
+            }
+            None => acc.iter_mut().zip(row).for_each(|(a, &v)| *a += v),
+        }
+    }
+    acc
+}
+
+fn trailing_fwd(
+    s1: &CpuStorage,
+    l1: &Layout,
+    s2: &CpuStorage,
+    l2: &Layout,
+    op: &str,
+    f: impl Fn(f32, f32) -> f32 + Sync,
+) -> Result<(CpuStorage, Shape)> {
+    let (x, b) = (f32_data(s1, l1, op)?, f32_data(s2, l2, op)?);
+    let k = b.len();
+    let out = map_rows(x, k, |r, o| {
+        for ((o, &v), &c) in o.iter_mut().zip(r).zip(b) {
+            *o = f(v, c);
+        }
+    });
+    Ok((CpuStorage::F32(out), l1.shape().clone()))
+}
+
+struct AddTrailing;
+
+impl CustomOp2 for AddTrailing {
+    fn name(&self) -> &'static str {
+        "fused_add_trailing"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        trailing_fwd(s1, l1, s2, l2, self.name(), |v, c| v + c)
+    }
+
+    fn bwd(
+        &self,
+        _x: &Tensor,
+        b: &Tensor,
+        _y: &Tensor,
+        g: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let g = g.contiguous()?;
+        let gv = g.flatten_all()?.to_vec1::<f32>()?;
+        let gb = column_sums(&gv, None, b.elem_count());
+        Ok((Some(g), Some(Tensor::from_vec(gb, b.shape(), b.device())?)))
+    }
+}
+
+struct MulTrailing;
+
+impl CustomOp2 for MulTrailing {
+    fn name(&self) -> &'static str {
+        "fused_mul_trailing"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        trailing_fwd(s1, l1, s2, l2, self.name(), |v, c| v * c)
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _y: &Tensor,
+        g: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let g = g.contiguous()?;
+        let gx = g.apply_op2_no_bwd(&w.contiguous()?, &MulTrailing)?;
+        let (gv, xv) = (
+            g.flatten_all()?.to_vec1::<f32>()?,
+            x.flatten_all()?.to_vec1::<f32>()?,
+        );
+        let gw = column_sums(&gv, Some(&xv), w.elem_count());
+        Ok((Some(gx), Some(Tensor::from_vec(gw, w.shape(), w.device())?)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,6 +560,41 @@ mod tests {
                     "{kind} {shape:?}: gradient differs by {bwd} (relative)"
                 );
             }
+        }
+        Ok(())
+    }
+
+    /// Per-channel bias and gain match candle's broadcast ops, forward and for both inputs'
+    /// gradients, for a `[D]` and a two-dimensional trailing operand; other shapes are refused.
+    #[test]
+    fn trailing_bias_and_gain_match_broadcast_ops() -> Result<()> {
+        let dev = Device::Cpu;
+        for (xs, bs) in [
+            (vec![300usize, 70], vec![70usize]),
+            (vec![4, 3, 6, 5], vec![6, 5]),
+        ] {
+            let x = Var::from_tensor(&Tensor::randn(0f32, 1.0, xs.as_slice(), &dev)?)?;
+            let b = Var::from_tensor(&Tensor::randn(0f32, 1.0, bs.as_slice(), &dev)?)?;
+            let w = Tensor::randn(0f32, 1.0, xs.as_slice(), &dev)?;
+            for mul in [false, true] {
+                let (f, c) = if mul {
+                    (mul_trailing(&x, &b)?, x.broadcast_mul(&b)?)
+                } else {
+                    (add_trailing(&x, &b)?, x.broadcast_add(&b)?)
+                };
+                assert!(crate::ops::max_abs_diff(&f, &c)? < 1e-6);
+                let gf = (f * &w)?.sum_all()?.backward()?;
+                let gc = (c * &w)?.sum_all()?.backward()?;
+                for v in [x.as_tensor(), b.as_tensor()] {
+                    let d = crate::ops::max_abs_diff(gf.get(v).unwrap(), gc.get(v).unwrap())?;
+                    assert!(d < 1e-3, "mul {mul} {xs:?} {bs:?}: gradient differs by {d}");
+                }
+            }
+        }
+        let x = Tensor::zeros((4, 6), candle_core::DType::F32, &dev)?;
+        for bad in [vec![4usize], vec![2, 6], vec![12]] {
+            let b = Tensor::zeros(bad.as_slice(), candle_core::DType::F32, &dev)?;
+            assert!(add_trailing(&x, &b).is_err(), "{bad:?} accepted");
         }
         Ok(())
     }

@@ -37,9 +37,26 @@ pub fn layer_norm_plain(x: &Tensor, eps: f64) -> Result<Tensor> {
 
 /// LayerNorm over the last dimension with weight and bias.
 pub fn layer_norm(x: &Tensor, weight: &Tensor, bias: &Tensor, eps: f64) -> Result<Tensor> {
-    layer_norm_plain(x, eps)?
-        .broadcast_mul(weight)?
-        .broadcast_add(bias)
+    add_trailing(&mul_trailing(&layer_norm_plain(x, eps)?, weight)?, bias)
+}
+
+/// `x + b` with `b` (x's trailing shape, e.g. a bias `[D]`) repeated over the leading dimensions;
+/// other shapes broadcast as usual.
+pub fn add_trailing(x: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if fused::supported(x) && fused::supported(b) && fused::fits_trailing(x, b) {
+        fused::add_trailing(x, b)
+    } else {
+        x.broadcast_add(b)
+    }
+}
+
+/// `x · w` with `w` (x's trailing shape, e.g. a gain `[D]`) repeated over the leading dimensions.
+pub fn mul_trailing(x: &Tensor, w: &Tensor) -> Result<Tensor> {
+    if fused::supported(x) && fused::supported(w) && fused::fits_trailing(x, w) {
+        fused::mul_trailing(x, w)
+    } else {
+        x.broadcast_mul(w)
+    }
 }
 
 /// RMSNorm over the last dimension: `x * rsqrt(mean(x^2) + eps) * weight`.
@@ -50,7 +67,7 @@ pub fn rms_norm(x: &Tensor, weight: &Tensor, eps: f64) -> Result<Tensor> {
         let ms = x.sqr()?.mean_keepdim(D::Minus1)?;
         x.broadcast_div(&(ms + eps)?.sqrt()?)?
     };
-    normed.broadcast_mul(weight)
+    mul_trailing(&normed, weight)
 }
 
 /// GELU with the tanh approximation (`gelu_new` / `gelu(approximate="tanh")`).
@@ -96,7 +113,7 @@ pub fn linear(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tens
     let rows: usize = dims[..dims.len() - 1].iter().product();
     let y = x.reshape((rows, in_dim))?.matmul(&weight.t()?)?;
     let y = match bias {
-        Some(b) => y.broadcast_add(b)?,
+        Some(b) => add_trailing(&y, b)?,
         None => y,
     };
     let mut out = dims;

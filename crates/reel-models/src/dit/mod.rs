@@ -291,10 +291,10 @@ fn merge_heads(x: &Tensor) -> Result<Tensor> {
 /// Splits modulation `[B, n, D]` or `[B, L, n, D]` into n tensors `[B, 1, D]` or `[B, L, D]`.
 fn modulation_chunks(table: &Tensor, emb: &Tensor, n: usize) -> Result<Vec<Tensor>> {
     if emb.rank() == 3 {
-        let m = emb.broadcast_add(table)?; // [B, n, D]
+        let m = ops::add_trailing(emb, table)?; // [B, n, D]
         (0..n).map(|i| m.narrow(1, i, 1)).collect()
     } else {
-        let m = emb.broadcast_add(&table.unsqueeze(0)?)?; // [B, L, n, D]
+        let m = ops::add_trailing(emb, table)?; // [B, L, n, D]
         (0..n).map(|i| m.narrow(2, i, 1)?.squeeze(2)).collect()
     }
 }
