@@ -495,6 +495,74 @@ impl CustomOp2 for MulTrailing {
     }
 }
 
+// ---- rotary position embedding ----
+
+/// Rotates the interleaved pairs `(x[2i], x[2i+1])` of every row `l` of `x: [.., L, 2·half]` by
+/// the angle whose cosine and sine are `cos[l, i]`, `sin[l, i]` (tables `[L, half]`). The
+/// backward pass is the same rotation by the opposite angle.
+pub fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor) -> Result<Tensor> {
+    let dims = x.dims();
+    let (l, hd) = match dims {
+        [.., l, hd] => (*l, *hd),
+        _ => bail!("rope: input of rank {} has no [L, D] rows", dims.len()),
+    };
+    if hd % 2 != 0 || cos.dims() != [l, hd / 2] || sin.dims() != [l, hd / 2] {
+        bail!(
+            "rope: tables {:?} / {:?} do not fit input {dims:?}",
+            cos.dims(),
+            sin.dims()
+        );
+    }
+    let table = |t: &Tensor| -> Result<Vec<f32>> {
+        t.to_dtype(candle_core::DType::F32)?
+            .flatten_all()?
+            .to_vec1()
+    };
+    run1(
+        x,
+        Rope {
+            cos: table(cos)?,
+            sin: table(sin)?,
+        },
+    )
+}
+
+struct Rope {
+    cos: Vec<f32>,
+    sin: Vec<f32>,
+}
+
+impl CustomOp1 for Rope {
+    fn name(&self) -> &'static str {
+        "fused_rope"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = f32_data(s, l, self.name())?;
+        let hd = last_dim(l);
+        let plane = self.cos.len() * 2;
+        let out = map_rows(x, plane, |p, o| {
+            for (row, (pr, or)) in p.chunks(hd).zip(o.chunks_mut(hd)).enumerate() {
+                let (c, sn) = (&self.cos[row * hd / 2..], &self.sin[row * hd / 2..]);
+                for i in 0..hd / 2 {
+                    let (x0, x1) = (pr[2 * i], pr[2 * i + 1]);
+                    or[2 * i] = x0 * c[i] - x1 * sn[i];
+                    or[2 * i + 1] = x0 * sn[i] + x1 * c[i];
+                }
+            }
+        });
+        Ok((CpuStorage::F32(out), l.shape().clone()))
+    }
+
+    fn bwd(&self, _x: &Tensor, _y: &Tensor, g: &Tensor) -> Result<Option<Tensor>> {
+        let back = Rope {
+            cos: self.cos.clone(),
+            sin: self.sin.iter().map(|v| -v).collect(),
+        };
+        Ok(Some(g.contiguous()?.apply_op1_no_bwd(&back)?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -596,6 +664,41 @@ mod tests {
             let b = Tensor::zeros(bad.as_slice(), candle_core::DType::F32, &dev)?;
             assert!(add_trailing(&x, &b).is_err(), "{bad:?} accepted");
         }
+        Ok(())
+    }
+
+    /// RoPE matches the composed rotation (narrow, broadcast products, stack) forward and in its
+    /// input gradient; a rotation keeps each pair's length.
+    #[test]
+    fn rope_matches_the_composed_rotation() -> Result<()> {
+        let dev = Device::Cpu;
+        let (b, h, l, hd) = (2usize, 3usize, 40usize, 16usize);
+        let angles = Tensor::randn(0f32, 2.0, (l, hd / 2), &dev)?;
+        let (cos, sin) = (angles.cos()?, angles.sin()?);
+        let x = Var::from_tensor(&Tensor::randn(0f32, 1.0, (b, h, l, hd), &dev)?)?;
+        let pairs = x.reshape((b, h, l, hd / 2, 2))?;
+        let x0 = pairs.narrow(D::Minus1, 0, 1)?.squeeze(D::Minus1)?;
+        let x1 = pairs.narrow(D::Minus1, 1, 1)?.squeeze(D::Minus1)?;
+        let (c, s) = (
+            cos.reshape((1, 1, l, hd / 2))?,
+            sin.reshape((1, 1, l, hd / 2))?,
+        );
+        let r0 = (x0.broadcast_mul(&c)? - x1.broadcast_mul(&s)?)?;
+        let r1 = (x0.broadcast_mul(&s)? + x1.broadcast_mul(&c)?)?;
+        let composed = Tensor::stack(&[r0, r1], D::Minus1)?.reshape((b, h, l, hd))?;
+        let fused = rope(x.as_tensor(), &cos, &sin)?;
+        assert!(crate::ops::max_abs_diff(&fused, &composed)? < 1e-6);
+        let norm = |t: &Tensor| -> Result<f32> { t.sqr()?.sum_all()?.to_scalar::<f32>() };
+        assert!((norm(&fused)? - norm(x.as_tensor())?).abs() < 1e-3 * norm(x.as_tensor())?);
+        let w = Tensor::randn(0f32, 1.0, (b, h, l, hd), &dev)?;
+        let gf = (fused * &w)?.sum_all()?.backward()?;
+        let gc = (composed * &w)?.sum_all()?.backward()?;
+        let d = crate::ops::max_abs_diff(
+            gf.get(x.as_tensor()).unwrap(),
+            gc.get(x.as_tensor()).unwrap(),
+        )?;
+        assert!(d < 1e-5, "gradient differs by {d}");
+        assert!(rope(x.as_tensor(), &cos.narrow(0, 0, l - 1)?, &sin).is_err());
         Ok(())
     }
 

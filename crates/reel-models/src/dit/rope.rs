@@ -56,6 +56,9 @@ pub fn rope_tables(
 
 /// Rotates interleaved pairs of `x: [B, heads, L, hd]` by the tables `[L, hd/2]`.
 pub fn apply_rope(x: &Tensor, cos: &Tensor, sin: &Tensor) -> Result<Tensor> {
+    if crate::fused::supported(x) {
+        return crate::fused::rope(x, cos, sin);
+    }
     let (b, nh, l, hd) = x.dims4()?;
     let pairs = x.reshape((b, nh, l, hd / 2, 2))?;
     let x0 = pairs.narrow(D::Minus1, 0, 1)?.squeeze(D::Minus1)?;
