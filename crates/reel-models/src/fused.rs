@@ -5,7 +5,8 @@
 //! and as many again backward (candle's GELU backward alone goes through libm `tanh` and `powf`),
 //! and those passes, not the matmuls, were most of a DiT training step. Here each direction is
 //! one pass over the rows, split across threads. Second derivatives are not supported: the
-//! backward kernels themselves do not track gradients.
+//! backward kernels themselves do not track gradients. `ops` uses them in training; a
+//! generation's tensors are small enough that candle's pooled threads do better.
 
 use crate::conv3d::par_planes;
 use candle_core::{bail, CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
@@ -287,7 +288,13 @@ impl CustomOp2 for SoftmaxGrad {
 /// GELU with the tanh approximation, computed as `x·σ(2u)` (which equals `½x(1 + tanh u)` for
 /// `u = √(2/π)(x + 0.044715x³)`): one `exp` an element instead of libm's `tanh`.
 pub fn gelu_tanh(x: &Tensor) -> Result<Tensor> {
-    run1(x, GeluTanh)
+    // A generation's activations are small: there the calling thread alone is faster.
+    run1(
+        x,
+        GeluTanh {
+            split: x.track_op(),
+        },
+    )
 }
 
 /// `σ(2u)` and `u'(x)` at `x`.
@@ -298,7 +305,9 @@ fn gelu_parts(x: f32) -> (f32, f32) {
     (sig, SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_CUBIC * x * x))
 }
 
-struct GeluTanh;
+struct GeluTanh {
+    split: bool,
+}
 
 impl CustomOp1 for GeluTanh {
     fn name(&self) -> &'static str {
@@ -307,11 +316,15 @@ impl CustomOp1 for GeluTanh {
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let x = f32_data(s, l, self.name())?;
-        let out = map_rows(x, last_dim(l), |r, o| {
-            for (o, &v) in o.iter_mut().zip(r) {
-                *o = v * gelu_parts(v).0;
-            }
-        });
+        let out = if self.split {
+            map_rows(x, last_dim(l), |r, o| {
+                for (o, &v) in o.iter_mut().zip(r) {
+                    *o = v * gelu_parts(v).0;
+                }
+            })
+        } else {
+            x.iter().map(|&v| v * gelu_parts(v).0).collect()
+        };
         Ok((CpuStorage::F32(out), l.shape().clone()))
     }
 

@@ -1,7 +1,8 @@
 //! Small numerical building blocks shared by the models.
 //!
-//! On CPU f32 the norms, softmax and GELU run as the fused kernels of `fused` (one pass a
-//! direction, with their own backward); elsewhere they are composed from candle's ops.
+//! In training (CPU f32) the norms, softmax, GELU, per-channel bias/gain and RoPE run as the fused
+//! kernels of `fused` (one pass a direction, with their own backward); without autograd, as
+//! candle's kernels or compositions of its ops (GELU keeps the fused forward in both).
 
 use crate::fused;
 use candle_core::{DType, Result, Tensor, D};
@@ -11,9 +12,16 @@ fn tracks_grad(x: &Tensor) -> bool {
     x.track_op()
 }
 
+/// Whether to run the fused kernel: only in training. Without autograd candle's own kernels (and
+/// compositions) run on its thread pool, which is faster on a generation's small tensors than
+/// the fused kernels' per-call threads (BENCHMARKS.md, "Training step time").
+fn use_fused(x: &Tensor) -> bool {
+    tracks_grad(x) && fused::supported(x)
+}
+
 /// Softmax over the last dimension.
 pub fn softmax_last_dim(x: &Tensor) -> Result<Tensor> {
-    if fused::supported(x) {
+    if use_fused(x) {
         fused::softmax_last_dim(x)
     } else if tracks_grad(x) {
         let max = x.max_keepdim(D::Minus1)?;
@@ -26,7 +34,7 @@ pub fn softmax_last_dim(x: &Tensor) -> Result<Tensor> {
 
 /// LayerNorm over the last dimension without affine parameters: `(x - mean) / sqrt(var + eps)`.
 pub fn layer_norm_plain(x: &Tensor, eps: f64) -> Result<Tensor> {
-    if fused::supported(x) {
+    if use_fused(x) {
         return fused::layer_norm(x, eps);
     }
     let mean = x.mean_keepdim(D::Minus1)?;
@@ -43,7 +51,7 @@ pub fn layer_norm(x: &Tensor, weight: &Tensor, bias: &Tensor, eps: f64) -> Resul
 /// `x + b` with `b` (x's trailing shape, e.g. a bias `[D]`) repeated over the leading dimensions;
 /// other shapes broadcast as usual.
 pub fn add_trailing(x: &Tensor, b: &Tensor) -> Result<Tensor> {
-    if fused::supported(x) && fused::supported(b) && fused::fits_trailing(x, b) {
+    if (use_fused(x) || use_fused(b)) && fused::supported(x) && fused::fits_trailing(x, b) {
         fused::add_trailing(x, b)
     } else {
         x.broadcast_add(b)
@@ -52,7 +60,7 @@ pub fn add_trailing(x: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// `x · w` with `w` (x's trailing shape, e.g. a gain `[D]`) repeated over the leading dimensions.
 pub fn mul_trailing(x: &Tensor, w: &Tensor) -> Result<Tensor> {
-    if fused::supported(x) && fused::supported(w) && fused::fits_trailing(x, w) {
+    if (use_fused(x) || use_fused(w)) && fused::supported(x) && fused::fits_trailing(x, w) {
         fused::mul_trailing(x, w)
     } else {
         x.broadcast_mul(w)
@@ -61,7 +69,7 @@ pub fn mul_trailing(x: &Tensor, w: &Tensor) -> Result<Tensor> {
 
 /// RMSNorm over the last dimension: `x * rsqrt(mean(x^2) + eps) * weight`.
 pub fn rms_norm(x: &Tensor, weight: &Tensor, eps: f64) -> Result<Tensor> {
-    let normed = if fused::supported(x) {
+    let normed = if use_fused(x) {
         fused::rms_norm(x, eps)?
     } else {
         let ms = x.sqr()?.mean_keepdim(D::Minus1)?;

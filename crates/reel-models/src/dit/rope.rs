@@ -56,7 +56,8 @@ pub fn rope_tables(
 
 /// Rotates interleaved pairs of `x: [B, heads, L, hd]` by the tables `[L, hd/2]`.
 pub fn apply_rope(x: &Tensor, cos: &Tensor, sin: &Tensor) -> Result<Tensor> {
-    if crate::fused::supported(x) {
+    // The fused rotation only in training (see `ops::use_fused`).
+    if x.track_op() && crate::fused::supported(x) {
         return crate::fused::rope(x, cos, sin);
     }
     let (b, nh, l, hd) = x.dims4()?;
