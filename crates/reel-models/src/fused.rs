@@ -54,6 +54,30 @@ fn map_rows2(
     out
 }
 
+/// A kernel's output: `map_rows` over `s` with rows of length `n`, shaped like the input.
+fn rows_output(
+    s: &CpuStorage,
+    l: &Layout,
+    op: &str,
+    n: usize,
+    f: impl Fn(&[f32], &mut [f32]) + Sync,
+) -> Result<(CpuStorage, Shape)> {
+    let out = map_rows(f32_data(s, l, op)?, n, f);
+    Ok((CpuStorage::F32(out), l.shape().clone()))
+}
+
+/// A backward kernel's output: `map_rows2` over the last-dimension rows of two inputs.
+fn rows_output2(
+    (s1, l1): (&CpuStorage, &Layout),
+    (s2, l2): (&CpuStorage, &Layout),
+    op: &str,
+    f: impl Fn(&[f32], &[f32], &mut [f32]) + Sync,
+) -> Result<(CpuStorage, Shape)> {
+    let (a, b) = (f32_data(s1, l1, op)?, f32_data(s2, l2, op)?);
+    let out = map_rows2(a, b, last_dim(l1), f);
+    Ok((CpuStorage::F32(out), l1.shape().clone()))
+}
+
 fn run1(x: &Tensor, op: impl CustomOp1 + Send + Sync + 'static) -> Result<Tensor> {
     x.contiguous()?.apply_op1(op)
 }
@@ -101,14 +125,12 @@ impl CustomOp1 for LayerNorm {
     }
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let x = f32_data(s, l, self.name())?;
-        let out = map_rows(x, last_dim(l), |r, o| {
+        rows_output(s, l, self.name(), last_dim(l), |r, o| {
             let (mean, inv) = row_moments(r, self.eps);
             for (o, &v) in o.iter_mut().zip(r) {
                 *o = (v - mean) * inv;
             }
-        });
-        Ok((CpuStorage::F32(out), l.shape().clone()))
+        })
     }
 
     fn bwd(&self, x: &Tensor, _y: &Tensor, g: &Tensor) -> Result<Option<Tensor>> {
@@ -133,12 +155,8 @@ impl CustomOp2 for LayerNormGrad {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let (x, g) = (
-            f32_data(s1, l1, self.name())?,
-            f32_data(s2, l2, self.name())?,
-        );
-        let n = last_dim(l1);
-        let out = map_rows2(x, g, n, |r, gr, o| {
+        rows_output2((s1, l1), (s2, l2), self.name(), |r, gr, o| {
+            let n = r.len();
             let (mean, inv) = row_moments(r, self.eps);
             let (mut g_mean, mut gy_mean) = (0f32, 0f32);
             for (&v, &gv) in r.iter().zip(gr) {
@@ -150,8 +168,7 @@ impl CustomOp2 for LayerNormGrad {
             for ((o, &v), &gv) in o.iter_mut().zip(r).zip(gr) {
                 *o = inv * (gv - g_mean - (v - mean) * inv * gy_mean);
             }
-        });
-        Ok((CpuStorage::F32(out), l1.shape().clone()))
+        })
     }
 }
 
@@ -172,14 +189,12 @@ impl CustomOp1 for RmsNorm {
     }
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let x = f32_data(s, l, self.name())?;
-        let out = map_rows(x, last_dim(l), |r, o| {
+        rows_output(s, l, self.name(), last_dim(l), |r, o| {
             let inv = row_inv_rms(r, self.eps);
             for (o, &v) in o.iter_mut().zip(r) {
                 *o = v * inv;
             }
-        });
-        Ok((CpuStorage::F32(out), l.shape().clone()))
+        })
     }
 
     fn bwd(&self, x: &Tensor, _y: &Tensor, g: &Tensor) -> Result<Option<Tensor>> {
@@ -204,19 +219,14 @@ impl CustomOp2 for RmsNormGrad {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let (x, g) = (
-            f32_data(s1, l1, self.name())?,
-            f32_data(s2, l2, self.name())?,
-        );
-        let n = last_dim(l1);
-        let out = map_rows2(x, g, n, |r, gr, o| {
+        rows_output2((s1, l1), (s2, l2), self.name(), |r, gr, o| {
+            let n = r.len();
             let inv = row_inv_rms(r, self.eps);
             let gy_mean = r.iter().zip(gr).map(|(&v, &gv)| gv * v).sum::<f32>() * inv / n as f32;
             for ((o, &v), &gv) in o.iter_mut().zip(r).zip(gr) {
                 *o = inv * (gv - v * inv * gy_mean);
             }
-        });
-        Ok((CpuStorage::F32(out), l1.shape().clone()))
+        })
     }
 }
 
@@ -235,8 +245,7 @@ impl CustomOp1 for Softmax {
     }
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let x = f32_data(s, l, self.name())?;
-        let out = map_rows(x, last_dim(l), |r, o| {
+        rows_output(s, l, self.name(), last_dim(l), |r, o| {
             let max = r.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             let mut sum = 0f32;
             for (o, &v) in o.iter_mut().zip(r) {
@@ -245,8 +254,7 @@ impl CustomOp1 for Softmax {
             }
             let inv = 1.0 / sum;
             o.iter_mut().for_each(|o| *o *= inv);
-        });
-        Ok((CpuStorage::F32(out), l.shape().clone()))
+        })
     }
 
     fn bwd(&self, _x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Option<Tensor>> {
@@ -269,17 +277,12 @@ impl CustomOp2 for SoftmaxGrad {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let (y, g) = (
-            f32_data(s1, l1, self.name())?,
-            f32_data(s2, l2, self.name())?,
-        );
-        let out = map_rows2(y, g, last_dim(l1), |yr, gr, o| {
+        rows_output2((s1, l1), (s2, l2), self.name(), |yr, gr, o| {
             let dot = yr.iter().zip(gr).map(|(&a, &b)| a * b).sum::<f32>();
             for ((o, &yv), &gv) in o.iter_mut().zip(yr).zip(gr) {
                 *o = yv * (gv - dot);
             }
-        });
-        Ok((CpuStorage::F32(out), l1.shape().clone()))
+        })
     }
 }
 
@@ -348,17 +351,12 @@ impl CustomOp2 for GeluTanhGrad {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let (x, g) = (
-            f32_data(s1, l1, self.name())?,
-            f32_data(s2, l2, self.name())?,
-        );
-        let out = map_rows2(x, g, last_dim(l1), |r, gr, o| {
+        rows_output2((s1, l1), (s2, l2), self.name(), |r, gr, o| {
             for ((o, &v), &gv) in o.iter_mut().zip(r).zip(gr) {
                 let (sig, du) = gelu_parts(v);
                 *o = gv * (sig + v * 2.0 * sig * (1.0 - sig) * du);
             }
-        });
-        Ok((CpuStorage::F32(out), l1.shape().clone()))
+        })
     }
 }
 
@@ -432,14 +430,12 @@ fn trailing_fwd(
     op: &str,
     f: impl Fn(f32, f32) -> f32 + Sync,
 ) -> Result<(CpuStorage, Shape)> {
-    let (x, b) = (f32_data(s1, l1, op)?, f32_data(s2, l2, op)?);
-    let k = b.len();
-    let out = map_rows(x, k, |r, o| {
+    let b = f32_data(s2, l2, op)?;
+    rows_output(s1, l1, op, b.len(), |r, o| {
         for ((o, &v), &c) in o.iter_mut().zip(r).zip(b) {
             *o = f(v, c);
         }
-    });
-    Ok((CpuStorage::F32(out), l1.shape().clone()))
+    })
 }
 
 struct AddTrailing;
@@ -551,10 +547,9 @@ impl CustomOp1 for Rope {
     }
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let x = f32_data(s, l, self.name())?;
         let hd = last_dim(l);
-        let plane = self.cos.len() * 2;
-        let out = map_rows(x, plane, |p, o| {
+        // One "row" is a head's whole [L, hd] plane: the tables index its rows.
+        rows_output(s, l, self.name(), self.cos.len() * 2, |p, o| {
             for (row, (pr, or)) in p.chunks(hd).zip(o.chunks_mut(hd)).enumerate() {
                 let (c, sn) = (&self.cos[row * hd / 2..], &self.sin[row * hd / 2..]);
                 for i in 0..hd / 2 {
@@ -563,8 +558,7 @@ impl CustomOp1 for Rope {
                     or[2 * i + 1] = x0 * sn[i] + x1 * c[i];
                 }
             }
-        });
-        Ok((CpuStorage::F32(out), l.shape().clone()))
+        })
     }
 
     fn bwd(&self, _x: &Tensor, _y: &Tensor, g: &Tensor) -> Result<Option<Tensor>> {
