@@ -6,6 +6,7 @@ pub mod model;
 pub mod noise;
 pub mod pipeline;
 pub mod schedulers;
+pub mod seams;
 pub mod timeline;
 pub mod windows;
 

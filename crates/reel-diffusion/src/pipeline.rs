@@ -13,6 +13,7 @@ use crate::frames::{frames_to_tensor, tensor_to_frames};
 use crate::model::{GuidanceBatching, VideoModel};
 use crate::noise::gaussian;
 use crate::schedulers::{build_scheduler, scale_noise, strength_begin_index, SolverKind};
+use crate::seams::put_back_pinned;
 use crate::timeline::{composite, latent_frame_span, LatentKeep, Timeline};
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
@@ -487,19 +488,23 @@ pub fn generate_window(
         let all = Tensor::cat(&decoded, 2)?;
         Some(all.narrow(2, 0, tl.frames.min(all.dim(2)?))?)
     };
-    // Pinned frames are the user's own pixels: put them back exactly; masked ones outside
-    // their masks. (Published image-conditioned Wan models decode their pinned frames, as
-    // diffusers does.)
+    // Pinned frames are the user's own pixels: put them back exactly, carrying their
+    // reconstruction error into the generated frames beside them so the seams do not jump;
+    // masked ones outside their masks. (Published image-conditioned Wan models decode their
+    // pinned frames, as diffusers does.)
     let decode_pinned = model.decodes_known_frames();
-    for (i, k) in tl.known_at().into_iter().enumerate() {
+    let known = tl.known_at();
+    let mut pinned = vec![None; frames.len()];
+    for (i, k) in known.iter().enumerate().take(frames.len()) {
         match k {
             Some(k) if k.mask.is_some() => {
                 frames[i] = composite(k.frame, &frames[i], k.mask.expect("checked"));
             }
-            Some(k) if k.strength >= 1.0 && !decode_pinned => frames[i] = k.frame.clone(),
+            Some(k) if k.strength >= 1.0 && !decode_pinned => pinned[i] = Some(k.frame),
             _ => {}
         }
     }
+    put_back_pinned(&mut frames, &pinned);
     Ok(Generation {
         video: Video::new(frames, tl.fps)?,
         latents: x,
