@@ -494,17 +494,21 @@ pub fn generate_window(
     // pinned frames, as diffusers does.)
     let decode_pinned = model.decodes_known_frames();
     let known = tl.known_at();
-    let mut pinned = vec![None; frames.len()];
-    for (i, k) in known.iter().enumerate().take(frames.len()) {
-        match k {
-            Some(k) if k.mask.is_some() => {
-                frames[i] = composite(k.frame, &frames[i], k.mask.expect("checked"));
+    let pinned: Vec<_> = (0..frames.len())
+        .map(|i| match known.get(i) {
+            Some(Some(k)) if k.mask.is_none() && k.strength >= 1.0 && !decode_pinned => {
+                Some(k.frame)
             }
-            Some(k) if k.strength >= 1.0 && !decode_pinned => pinned[i] = Some(k.frame),
-            _ => {}
+            _ => None,
+        })
+        .collect();
+    put_back_pinned(&mut frames, &pinned);
+    // After the carry, so the kept part of a masked frame is the input exactly.
+    for (i, k) in known.iter().enumerate().take(frames.len()) {
+        if let Some((k, mask)) = k.as_ref().and_then(|k| Some((k, k.mask?))) {
+            frames[i] = composite(k.frame, &frames[i], mask);
         }
     }
-    put_back_pinned(&mut frames, &pinned);
     Ok(Generation {
         video: Video::new(frames, tl.fps)?,
         latents: x,
