@@ -53,6 +53,13 @@ pub struct DitConfig {
     /// of every query's attention, which a model trained from scratch must first learn to overcome.
     #[serde(default)]
     pub text_mask: bool,
+    /// Reel's own models only (off, as in Wan, whose self-attention spans the whole clip):
+    /// self-attention alternates between the tokens of one latent frame (even blocks) and the
+    /// tokens at one place across the frames (odd blocks), the factorised space-time attention
+    /// of video DiTs such as Latte. Over F frames of S tokens it costs F·S·(S + F) scores instead
+    /// of (F·S)², which makes finer patches (more tokens a frame) affordable on a CPU.
+    #[serde(default)]
+    pub factorized_attention: bool,
 }
 
 fn default_patch() -> [usize; 3] {
@@ -100,6 +107,7 @@ impl DitConfig {
             pos_embed_seq_len: None,
             position_frequencies: 0,
             text_mask: false,
+            factorized_attention: false,
         }
     }
 
@@ -179,6 +187,17 @@ pub fn timestep_features(t: &Tensor, freq_dim: usize) -> Result<Tensor> {
     Tensor::cat(&[args.cos()?, args.sin()?], 1)
 }
 
+/// Which tokens a block's self-attention lets each token see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Span {
+    /// Every token of the clip (Wan).
+    Clip,
+    /// The tokens of the same latent frame.
+    Frame,
+    /// The tokens at the same place in every latent frame.
+    Place,
+}
+
 struct SelfAttention {
     to_q: Linear,
     to_k: Linear,
@@ -187,10 +206,11 @@ struct SelfAttention {
     norm_q: RmsNorm,
     norm_k: RmsNorm,
     heads: usize,
+    span: Span,
 }
 
 impl SelfAttention {
-    fn new(dim: usize, heads: usize, eps: f64, vb: VarBuilder) -> Result<Self> {
+    fn new(dim: usize, heads: usize, eps: f64, span: Span, vb: VarBuilder) -> Result<Self> {
         Ok(Self {
             to_q: Linear::new(dim, dim, true, vb.pp("to_q"))?,
             to_k: Linear::new(dim, dim, true, vb.pp("to_k"))?,
@@ -199,19 +219,52 @@ impl SelfAttention {
             norm_q: RmsNorm::new(dim, eps, vb.pp("norm_q"))?,
             norm_k: RmsNorm::new(dim, eps, vb.pp("norm_k"))?,
             heads,
+            span,
         })
     }
 
-    fn forward(&self, x: &Tensor, cos: &Tensor, sin: &Tensor) -> Result<Tensor> {
+    /// `grid`: the token grid (frames, height, width) of `x: [B, L, D]`, L in that order.
+    fn forward(
+        &self,
+        x: &Tensor,
+        cos: &Tensor,
+        sin: &Tensor,
+        grid: (usize, usize, usize),
+    ) -> Result<Tensor> {
         let q = split_heads(&self.norm_q.forward(&self.to_q.forward(x)?)?, self.heads)?;
         let k = split_heads(&self.norm_k.forward(&self.to_k.forward(x)?)?, self.heads)?;
         let v = split_heads(&self.to_v.forward(x)?, self.heads)?;
+        // RoPE on the whole grid first: each token keeps its (t, y, x) whatever the span.
         let (q, k) = (
             rope::apply_rope(&q, cos, sin)?,
             rope::apply_rope(&k, cos, sin)?,
         );
-        let hd = q.dim(D::Minus1)?;
-        let a = ops::attention(&q, &k, &v, 1.0 / (hd as f64).sqrt())?;
+        let (b, h, l, hd) = q.dims4()?;
+        let (f, s) = (grid.0, grid.1 * grid.2);
+        let scale = 1.0 / (hd as f64).sqrt();
+        let a = match self.span {
+            Span::Clip => ops::attention(&q, &k, &v, scale)?,
+            // [B, H, F·S, d] → [B, H·F, S, d]: one attention per frame.
+            Span::Frame => {
+                let per_frame = |t: &Tensor| t.reshape((b, h * f, s, hd));
+                ops::attention(&per_frame(&q)?, &per_frame(&k)?, &per_frame(&v)?, scale)?
+                    .reshape((b, h, l, hd))?
+            }
+            // [B, H, F, S, d] → [B, H·S, F, d]: one attention per place.
+            Span::Place => {
+                let per_place = |t: &Tensor| {
+                    t.reshape((b, h, f, s, hd))?
+                        .transpose(2, 3)?
+                        .contiguous()?
+                        .reshape((b, h * s, f, hd))
+                };
+                ops::attention(&per_place(&q)?, &per_place(&k)?, &per_place(&v)?, scale)?
+                    .reshape((b, h, s, f, hd))?
+                    .transpose(2, 3)?
+                    .contiguous()?
+                    .reshape((b, h, l, hd))?
+            }
+        };
         self.to_out.forward(&merge_heads(&a)?)
     }
 }
@@ -317,9 +370,14 @@ struct Block {
 }
 
 impl Block {
-    fn new(cfg: &DitConfig, vb: VarBuilder) -> Result<Self> {
+    fn new(cfg: &DitConfig, index: usize, vb: VarBuilder) -> Result<Self> {
         let dim = cfg.dim();
         let heads = cfg.num_attention_heads;
+        let span = match (cfg.factorized_attention, index % 2) {
+            (false, _) => Span::Clip,
+            (true, 0) => Span::Frame,
+            (true, _) => Span::Place,
+        };
         let table = vb.get_with_hints(
             (1, 6, dim),
             "scale_shift_table",
@@ -330,7 +388,7 @@ impl Block {
         )?;
         Ok(Self {
             scale_shift_table: table,
-            attn1: SelfAttention::new(dim, heads, cfg.eps, vb.pp("attn1"))?,
+            attn1: SelfAttention::new(dim, heads, cfg.eps, span, vb.pp("attn1"))?,
             norm2: if cfg.cross_attn_norm {
                 Some(LayerNorm::new(dim, cfg.eps, vb.pp("norm2"))?)
             } else {
@@ -355,6 +413,7 @@ impl Block {
         tproj: &Tensor,
         ctx: &Context,
         rope: &(Tensor, Tensor),
+        grid: (usize, usize, usize),
     ) -> Result<Tensor> {
         let m = modulation_chunks(&self.scale_shift_table, tproj, 6)?;
         let (shift, scale, gate, c_shift, c_scale, c_gate) =
@@ -363,7 +422,7 @@ impl Block {
         let n = modulate(x, shift, scale, self.eps)?;
         let x = (x + self
             .attn1
-            .forward(&n, &rope.0, &rope.1)?
+            .forward(&n, &rope.0, &rope.1, grid)?
             .broadcast_mul(gate)?)?;
 
         let n = match &self.norm2 {
@@ -466,7 +525,7 @@ impl Dit {
             None => None,
         };
         let blocks = (0..cfg.num_layers)
-            .map(|i| Block::new(cfg, vb.pp(format!("blocks.{i}"))))
+            .map(|i| Block::new(cfg, i, vb.pp(format!("blocks.{i}"))))
             .collect::<Result<Vec<_>>>()?;
         Ok(Self {
             cfg: cfg.clone(),
@@ -577,7 +636,7 @@ impl Dit {
 
         let rope = rope::rope_tables(self.cfg.attention_head_dim, grid, x.device())?;
         for block in &self.blocks {
-            hs = block.forward(&hs, &tproj, &ctx, &rope)?;
+            hs = block.forward(&hs, &tproj, &ctx, &rope, grid)?;
         }
 
         // Head: modulated by temb itself (not the projected 6-way modulation).
@@ -755,6 +814,61 @@ mod tests {
             |a: Vec<f32>, b: Vec<f32>| a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum::<f32>();
         assert!(d(at(1, 0, 0)?, at(1, 2, 2)?) > 1e-3, "corners look alike");
         assert!(d(at(0, 0, 0)?, at(1, 0, 0)?) > 1e-3, "frames look alike");
+        Ok(())
+    }
+
+    #[test]
+    fn factorized_spans_see_their_frame_or_their_place_only() -> Result<()> {
+        let dev = Device::Cpu;
+        let (dim, heads, grid) = (32, 2, (3, 2, 2)); // 3 frames of 4 tokens
+        let (cos, sin) = rope::rope_tables(dim / heads, grid, &dev)?;
+        let x = Tensor::randn(0f32, 1.0, (1, 12, dim), &dev)?;
+        // Change one token: frame 1, place 2 (token 1·4 + 2 = 6).
+        let bumped = x.slice_assign(
+            &[0..1, 6..7, 0..dim],
+            &Tensor::ones((1, 1, dim), DType::F32, &dev)?,
+        )?;
+        let changed = |span: Span| -> Result<Vec<usize>> {
+            let vm = VarMap::new();
+            let attn =
+                SelfAttention::new(dim, heads, 1e-6, span, seeded_var_builder(&vm, 3, &dev))?;
+            let d = (attn.forward(&x, &cos, &sin, grid)?
+                - attn.forward(&bumped, &cos, &sin, grid)?)?
+            .abs()?
+            .max(D::Minus1)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
+            Ok((0..12).filter(|&i| d[i] > 1e-6).collect())
+        };
+        assert_eq!(changed(Span::Frame)?, vec![4, 5, 6, 7]);
+        assert_eq!(changed(Span::Place)?, vec![2, 6, 10]);
+        assert_eq!(changed(Span::Clip)?, (0..12).collect::<Vec<_>>());
+        // Blocks alternate frame / place; Wan configs (no key) keep whole-clip attention.
+        let cfg = DitConfig {
+            factorized_attention: true,
+            num_layers: 3,
+            ..tiny()
+        };
+        let vm = VarMap::new();
+        let dit = Dit::new(&cfg, seeded_var_builder(&vm, 0, &dev))?;
+        let spans: Vec<Span> = dit.blocks.iter().map(|b| b.attn1.span).collect();
+        assert_eq!(spans, vec![Span::Frame, Span::Place, Span::Frame]);
+        let mut json = serde_json::to_value(tiny()).unwrap();
+        json.as_object_mut().unwrap().remove("factorized_attention");
+        assert!(
+            !serde_json::from_value::<DitConfig>(json)
+                .unwrap()
+                .factorized_attention
+        );
+        // A factorised DiT runs forward on a multi-frame clip.
+        let x = Tensor::randn(0f32, 1.0, (1, 4, 3, 4, 4), &dev)?;
+        let out = dit.forward(
+            &x,
+            &Tensor::new(&[500f32], &dev)?,
+            &Tensor::randn(0f32, 1.0, (1, 3, 8), &dev)?,
+            None,
+        )?;
+        assert_eq!(out.dims(), x.dims());
         Ok(())
     }
 
